@@ -1,0 +1,126 @@
+/**
+ * `d3llm complete`: fills one hole between a prefix and a suffix through the real sidecar process, prints
+ * the text (or one JSON line with `--json`), and with `--trace` renders the decoding step by step.
+ */
+import type { CompleteRequest, DecoderName, DecodingParams } from '../protocol/sidecarProtocol';
+import { decoderNames, requestLimits } from '../protocol/sidecarProtocol';
+import { defaultModelDir } from './defaultModel';
+import { readTextOption } from './inputText';
+import { SidecarProcess } from './sidecarProcess';
+import { TraceRenderer } from './traceRenderer';
+import { UsageError } from './usageError';
+
+/** Options as commander parses them. */
+export interface CompleteOptions {
+	model?: string;
+	prefix?: string;
+	prefixFile?: string;
+	suffix?: string;
+	suffixFile?: string;
+	maxTokens: string;
+	decoder?: string;
+	threshold?: string;
+	blockSize?: string;
+	ep: string;
+	threads: string;
+	trace?: boolean;
+	json?: boolean;
+	verbose?: boolean;
+}
+
+/** Runs the command; resolves with the process exit code. */
+export async function runComplete(options: CompleteOptions): Promise<number> {
+	const params = buildParams(options);
+	const sidecar = SidecarProcess.start((text) => options.verbose && process.stderr.write(text));
+	try {
+		const info = await sidecar.load({ modelDir: options.model ?? defaultModelDir(), executionProvider: options.ep as never, threads: parseInt(options.threads, 10) });
+		const trace = options.trace ? new TraceRenderer((l) => process.stderr.write(`${l}\n`), process.stderr.isTTY === true) : undefined;
+		const result = await sidecar.complete(params, trace && ((p) => trace.onStep(p.event, p.layout)));
+		printResult(result, options, info.executionProvider);
+		return 0;
+	} finally {
+		sidecar.stop();
+	}
+}
+
+function buildParams(options: CompleteOptions): CompleteRequest.Params {
+	const prefix = readTextOption('prefix', options.prefix, options.prefixFile);
+	const suffix = readTextOption('suffix', options.suffix, options.suffixFile) ?? '';
+	if (prefix === undefined) {
+		throw new UsageError('give the text before the hole with --prefix TEXT or --prefix-file F');
+	}
+	if (prefix.length === 0 && suffix.length === 0) {
+		throw new UsageError('the prefix and the suffix are both empty: there is no context to complete');
+	}
+	return {
+		requestId: 'cli-1',
+		segments: [prefix, suffix],
+		regions: [{ maxTokens: parseIntOption(options.maxTokens, '--max-tokens', 1, requestLimits.maxTokensPerRegion) }],
+		decoding: decodingOverrides(options),
+	};
+}
+
+function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
+	const overrides: { -readonly [K in keyof DecodingParams]?: DecodingParams[K] } = {};
+	if (options.decoder !== undefined) {
+		if (!decoderNames.includes(options.decoder as DecoderName)) {
+			throw new UsageError(`--decoder must be one of ${decoderNames.join(', ')}`);
+		}
+		overrides.decoder = options.decoder as DecoderName;
+	}
+	if (options.threshold !== undefined) {
+		overrides.threshold = parseFloatOption(options.threshold, '--threshold');
+	}
+	if (options.blockSize !== undefined) {
+		overrides.blockSize = parseIntOption(options.blockSize, '--block-size', 1, requestLimits.maxTokensPerRegion);
+	}
+	return overrides;
+}
+
+function printResult(result: CompleteRequest.Result, options: CompleteOptions, ep: string): void {
+	if (options.json) {
+		const region = result.regions[0];
+		const line = {
+			text: region.text,
+			tokens: result.tokens,
+			forwards: result.forwards,
+			steps: result.steps,
+			tpf: round(result.tpf, 3),
+			ms: round(result.ms, 2),
+			decoder: result.decoder,
+			model: result.model,
+			executionProvider: ep,
+			endedByEos: region.endedByEos,
+			truncatedTokens: result.truncatedTokens,
+			timing: { tokenizeMs: round(result.timing.tokenizeMs, 2), forwardMs: round(result.timing.forwardMs, 2), decoderMs: round(result.timing.decoderMs, 2) },
+		};
+		process.stdout.write(`${JSON.stringify(line)}\n`);
+		return;
+	}
+	process.stdout.write(result.regions[0].text);
+	process.stdout.write(process.stdout.isTTY ? '\n' : '');
+	const cut = result.truncatedTokens > 0 ? `, context cut by ${result.truncatedTokens} tokens` : '';
+	process.stderr.write(`[${result.decoder}] ${result.tokens} tokens in ${result.forwards} forwards (TPF ${result.tpf.toFixed(2)}), ${result.ms.toFixed(1)} ms on ${ep}${cut}\n`);
+}
+
+/** Parses an integer option within [min, max]. */
+export function parseIntOption(value: string, name: string, min: number, max: number): number {
+	const n = Number(value);
+	if (!Number.isInteger(n) || n < min || n > max) {
+		throw new UsageError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+	}
+	return n;
+}
+
+function parseFloatOption(value: string, name: string): number {
+	const n = Number(value);
+	if (!Number.isFinite(n) || n < 0) {
+		throw new UsageError(`${name} must be a non-negative number (got ${JSON.stringify(value)})`);
+	}
+	return n;
+}
+
+function round(value: number, digits: number): number {
+	const f = 10 ** digits;
+	return Math.round(value * f) / f;
+}

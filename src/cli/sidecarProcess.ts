@@ -1,0 +1,86 @@
+/**
+ * Starts the real sidecar process for the CLI (the same path the extension uses, architecture §2) and
+ * speaks JSON-RPC to it over Node IPC. If the process dies mid-request, pending requests fail with an
+ * error that says so, instead of hanging.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import {
+	CancellationTokenSource,
+	IPCMessageReader,
+	IPCMessageWriter,
+	ResponseError,
+	createMessageConnection,
+	type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import { CompleteRequest, CompleteStepNotification, ModelLoadRequest } from '../protocol/sidecarProtocol';
+
+/** A running sidecar and its connection. */
+export class SidecarProcess {
+	private _exitError: Error | undefined;
+	private readonly _exited: Promise<never>;
+
+	private constructor(
+		readonly child: ChildProcess,
+		readonly connection: MessageConnection,
+	) {
+		this._exited = new Promise<never>((_, reject) => {
+			child.once('exit', (code, signal) => {
+				this._exitError = new Error(`the sidecar process exited (${signal ?? `code ${code}`}) before answering`);
+				reject(this._exitError);
+				connection.dispose();
+			});
+		});
+		this._exited.catch(() => undefined);
+	}
+
+	/** Forks `dist/sidecar.js` next to this bundle; sidecar logs go to `onLog`. */
+	static start(onLog: (text: string) => void): SidecarProcess {
+		const script = path.join(__dirname, 'sidecar.js');
+		const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+		child.stdout?.on('data', (d: Buffer) => onLog(d.toString()));
+		child.stderr?.on('data', (d: Buffer) => onLog(d.toString()));
+		const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+		connection.listen();
+		return new SidecarProcess(child, connection);
+	}
+
+	/** Loads a model folder. */
+	load(params: ModelLoadRequest.Params): Promise<ModelLoadRequest.Result> {
+		return this._request(ModelLoadRequest.method, params);
+	}
+
+	/** Runs one completion, streaming steps to `onStep`. */
+	complete(
+		params: CompleteRequest.Params,
+		onStep?: (p: CompleteStepNotification.Params) => void,
+		cancel?: CancellationTokenSource,
+	): Promise<CompleteRequest.Result> {
+		const subscription = onStep ? this.connection.onNotification(CompleteStepNotification.method, onStep) : undefined;
+		return this._request<CompleteRequest.Result>(CompleteRequest.method, params, cancel).finally(() => subscription?.dispose());
+	}
+
+	/** Ends the process. */
+	stop(): void {
+		this.connection.dispose();
+		if (this.child.exitCode === null) {
+			this.child.kill();
+		}
+	}
+
+	private _request<R>(method: string, params: unknown, cancel?: CancellationTokenSource): Promise<R> {
+		if (this._exitError) {
+			return Promise.reject(this._exitError);
+		}
+		const request = this.connection.sendRequest<R>(method, params, cancel?.token);
+		return Promise.race([request, this._exited]);
+	}
+}
+
+/** The message of a JSON-RPC or other error, for the user. */
+export function errorMessage(e: unknown): string {
+	if (e instanceof ResponseError) {
+		return e.message;
+	}
+	return e instanceof Error ? e.message : String(e);
+}

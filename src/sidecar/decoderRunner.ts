@@ -1,0 +1,79 @@
+/**
+ * Runs a decoder of src/core for the sidecar: maps DecodingParams to the core's options, combines the
+ * caller's cancellation with the request's deadline, and turns a stop into the right JSON-RPC error.
+ */
+import type { CancellationToken } from '../common/cancellation';
+import type { StepEvent } from '../common/stepEvent';
+import { decode, type DecodeOptions } from '../core/index';
+import type { IDenoiserModel } from '../core/modelPort';
+import type { DecodingParams } from '../protocol/sidecarProtocol';
+import { SidecarErrorCodes } from '../protocol/sidecarProtocol';
+import type { CanvasLayout } from './contextLayout';
+import { SidecarError } from './errors';
+
+/** What a finished decode produced. */
+export interface DecodeOutcome {
+	readonly regions: Array<{ tokens: number[]; endedByEos: boolean }>;
+	readonly steps: number;
+	readonly forwards: number;
+}
+
+/** Hooks of one run. */
+export interface RunHooks {
+	readonly token: CancellationToken;
+	/** `performance.now()` value after which the run stops with a timeout error. */
+	readonly deadline: number;
+	readonly onStep?: (event: StepEvent, layout?: { regionStarts: number[]; budgets: number[] }) => void;
+}
+
+/** Decodes `layout` with `params`; throws SidecarError on cancellation or timeout. */
+export async function runDecoder(model: IDenoiserModel, layout: CanvasLayout, params: DecodingParams, hooks: RunHooks): Promise<DecodeOutcome> {
+	let timedOut = false;
+	const token: CancellationToken = {
+		get isCancellationRequested(): boolean {
+			timedOut ||= performance.now() > hooks.deadline;
+			return timedOut || hooks.token.isCancellationRequested;
+		},
+	};
+	const regionStarts = regionStartsOf(layout);
+	let first = true;
+	const onStep = hooks.onStep && ((event: StepEvent): void => {
+		hooks.onStep!(event, first ? { regionStarts, budgets: layout.budgets } : undefined);
+		first = false;
+	});
+	const result = await decode(model, { segments: layout.segments, budgets: layout.budgets }, toOptions(params), {
+		token,
+		onStep,
+		clock: () => performance.now(),
+	});
+	if (result.cancelled) {
+		throw timedOut
+			? new SidecarError(SidecarErrorCodes.tooLarge, 'the request ran past its time limit and was stopped')
+			: new SidecarError(SidecarErrorCodes.cancelled, 'the request was cancelled');
+	}
+	return { regions: result.regions, steps: result.steps, forwards: result.forwards };
+}
+
+function toOptions(params: DecodingParams): DecodeOptions {
+	return {
+		decoder: params.decoder,
+		threshold: params.threshold,
+		blockSize: params.blockSize,
+		blockAddThreshold: params.blockAddThreshold,
+		fullActivationThreshold: params.fullActivationThreshold,
+		cacheDelay: params.cacheDelay,
+		refreshInterval: params.refreshInterval,
+	};
+}
+
+/** Absolute canvas position where each hole starts. */
+export function regionStartsOf(layout: CanvasLayout): number[] {
+	const starts: number[] = [];
+	let position = 0;
+	layout.budgets.forEach((budget, i) => {
+		position += layout.segments[i].length;
+		starts.push(position);
+		position += budget;
+	});
+	return starts;
+}

@@ -1,0 +1,166 @@
+/**
+ * One loaded model and the `complete` pipeline of architecture §3, sidecar half: tokenize the segments →
+ * lay out the canvas → run a decoder of src/core over the onnxruntime model → detokenize each region.
+ */
+import * as fs from 'node:fs';
+import type { CancellationToken } from '../common/cancellation';
+import type { StepEvent } from '../common/stepEvent';
+import type { ModelSpec } from '../core/modelPort';
+import type { CompleteRequest, DecodingParams, ExecutionProviderRequest, ModelInfoRequest } from '../protocol/sidecarProtocol';
+import { SidecarErrorCodes, requestLimits } from '../protocol/sidecarProtocol';
+import { layoutCanvas, type CanvasLayout } from './contextLayout';
+import { runDecoder } from './decoderRunner';
+import { SidecarError, invalidRequest } from './errors';
+import { locateModelFiles, readManifest, type ModelFiles, type ModelManifest } from './modelManifest';
+import { OrtDenoiser } from './ortDenoiser';
+import { checkGraphNames, openSession, type OpenedSession } from './ortSession';
+import { TextTokenizer } from './textTokenizer';
+
+/** Options of `ModelEngine.load`. */
+export interface LoadOptions {
+	readonly modelDir: string;
+	readonly executionProvider?: ExecutionProviderRequest;
+	readonly threads?: number;
+}
+
+/** Called with each step, texts filled in; `layout` only with the first. */
+export type StepListener = (event: StepEvent, layout?: { regionStarts: number[]; budgets: number[] }) => void;
+
+/** A model ready to complete. */
+export class ModelEngine {
+	private constructor(
+		private readonly _files: ModelFiles,
+		readonly manifest: ModelManifest,
+		private readonly _tokenizer: TextTokenizer,
+		private readonly _opened: OpenedSession,
+		private readonly _denoiser: OrtDenoiser,
+		private readonly _loadMs: number,
+	) {}
+
+	/** Loads and validates a model folder; throws a SidecarError naming what is wrong. */
+	static async load(options: LoadOptions): Promise<ModelEngine> {
+		const started = performance.now();
+		const files = locateModelFiles(options.modelDir);
+		const manifest = readManifest(files.manifest);
+		const tokenizer = TextTokenizer.load(files.tokenizer, manifest);
+		const opened = await openSession(files.onnx, options.executionProvider ?? 'auto', options.threads ?? 0);
+		try {
+			checkGraphNames(opened.session, manifest.numLayers);
+		} catch (e) {
+			await opened.session.release();
+			throw e;
+		}
+		const denoiser = new OrtDenoiser(opened.session, toSpec(manifest));
+		return new ModelEngine(files, manifest, tokenizer, opened, denoiser, performance.now() - started);
+	}
+
+	/** The `model/info` answer. */
+	info(): ModelInfoRequest.Result {
+		const m = this.manifest;
+		return {
+			id: m.id,
+			modelDir: this._files.dir,
+			executionProvider: this._opened.provider,
+			providerAttempts: this._opened.attempts,
+			vocabSize: m.vocabSize,
+			maxPositions: m.maxPositions,
+			numLayers: m.numLayers,
+			logitShift: m.logitShift,
+			causal: m.causal,
+			layout: m.layout,
+			decoding: m.decoding,
+			loadMs: Math.round(this._loadMs),
+		};
+	}
+
+	/** Fills the holes of `params` (already validated). */
+	async complete(params: CompleteRequest.Params, token: CancellationToken, onStep?: StepListener): Promise<CompleteRequest.Result> {
+		const started = performance.now();
+		const decoding = this._decodingFor(params.decoding);
+		const tokenizeStart = performance.now();
+		const layout = this._layout(params);
+		let tokenizeMs = performance.now() - tokenizeStart;
+		const forwardMsBefore = this._denoiser.forwardMs;
+		const deadline = started + (params.timeoutMs ?? requestLimits.defaultTimeoutMs);
+		const outcome = await runDecoder(this._denoiser, layout, decoding, {
+			token,
+			deadline,
+			onStep: onStep && ((event, first) => onStep(this._withTexts(event), first)),
+		});
+		const detokenizeStart = performance.now();
+		const regions = outcome.regions.map((r) => ({ text: this._tokenizer.decode(r.tokens), tokens: r.tokens.length, endedByEos: r.endedByEos }));
+		tokenizeMs += performance.now() - detokenizeStart;
+		const ms = performance.now() - started;
+		const forwardMs = this._denoiser.forwardMs - forwardMsBefore;
+		const tokens = regions.reduce((a, r) => a + r.tokens, 0);
+		return {
+			requestId: params.requestId,
+			regions,
+			tokens,
+			steps: outcome.steps,
+			forwards: outcome.forwards,
+			tpf: outcome.forwards > 0 ? tokens / outcome.forwards : 0,
+			ms,
+			timing: { tokenizeMs, forwardMs, decoderMs: Math.max(0, ms - tokenizeMs - forwardMs) },
+			decoder: decoding.decoder,
+			model: this.manifest.id,
+			executionProvider: this._opened.provider,
+			truncatedTokens: layout.truncatedTokens,
+		};
+	}
+
+	/** Releases the onnxruntime session. */
+	async dispose(): Promise<void> {
+		await this._opened.session.release();
+	}
+
+	/** Size in bytes of model.onnx (for status reports). */
+	modelBytes(): number {
+		return fs.statSync(this._files.onnx).size;
+	}
+
+	private _decodingFor(overrides: Partial<DecodingParams> | undefined): DecodingParams {
+		const decoding = { ...this.manifest.decoding, ...(overrides ?? {}) };
+		if (this.manifest.causal && decoding.decoder !== 'ar') {
+			if (overrides?.decoder !== undefined) {
+				throw invalidRequest(`this model is autoregressive (causal); it runs the "ar" decoder only, not "${decoding.decoder}"`);
+			}
+			return { ...decoding, decoder: 'ar' };
+		}
+		return decoding;
+	}
+
+	private _layout(params: CompleteRequest.Params): CanvasLayout {
+		const segments = params.segments.map((s) => this._tokenizer.encode(s));
+		const budgets = params.regions.map((r) => r.maxTokens);
+		return layoutCanvas(segments, budgets, this.manifest);
+	}
+
+	private _withTexts(event: StepEvent): StepEvent {
+		for (const c of event.committed) {
+			c.text = this._tokenizer.piece(c.tokenId);
+		}
+		return event;
+	}
+}
+
+function toSpec(m: ModelManifest): ModelSpec {
+	return {
+		numLayers: m.numLayers,
+		numKvHeads: m.numKvHeads,
+		headDim: m.headDim,
+		vocabSize: m.vocabSize,
+		maxPositions: m.maxPositions,
+		topK: m.topK,
+		logitShift: m.logitShift,
+		causal: m.causal,
+		maskId: m.specialTokens.mask,
+		eosId: m.specialTokens.eos,
+		padId: m.specialTokens.pad,
+	};
+}
+
+/** True when `e` is a cancellation reported by the engine. */
+export function isCancellation(e: unknown): boolean {
+	return e instanceof SidecarError && e.code === SidecarErrorCodes.cancelled;
+}
