@@ -25,6 +25,8 @@ export interface CommittedToken {
 	readonly forced: boolean;
 	/** True for an end-of-middle token, including positions filled by the EOS rule. */
 	readonly eos: boolean;
+	/** True when the EOS rule (reference §1.5) wrote this position without a prediction (`entropy` is 0). */
+	readonly filled?: boolean;
 }
 
 /** Block lifecycle (reference §1.3); `stabilizing`/`cached` only with the KV cache. */

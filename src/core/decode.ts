@@ -1,0 +1,123 @@
+/**
+ * The single decoding entry point (architecture §5): builds the canvas, runs one decoder step by step —
+ * prepare → forward (full / window / refresh) → select — emits one `StepEvent` per step and returns the
+ * generated tokens per region. Cancellation is checked between steps; a cancelled decode resolves with
+ * `cancelled: true` (it never throws `CancelledError`) and the committed prefix of every region.
+ */
+import type { StepEvent } from '../common/stepEvent';
+import { type CancellationToken, neverCancelled } from '../common/cancellation';
+import type { Clock, IDenoiserModel } from './modelPort';
+import { Canvas, type CanvasInput } from './canvas';
+import { createRegionBlocks } from './blocks';
+import { KvCache } from './kvCache';
+import { ForwardRunner, planForward } from './forwardRunner';
+import { cacheEnabled, resolveDecodeOptions, validateCanvasInput, type DecodeOptions, type ResolvedDecodeOptions } from './options';
+import { blockStates, type DecodeContext, type StepDecoder } from './decoders/stepDecoder';
+import { createDecoder } from './decoders/createDecoder';
+import { regionOutputs, type RegionOutput } from './regionOutput';
+
+/** Observers and inputs from outside the core. */
+export interface DecodeHooks {
+	/** Called synchronously after every step. */
+	onStep?(event: StepEvent): void;
+	/** Checked before every step. */
+	token?: CancellationToken;
+	/** Monotonic milliseconds; without one every duration is 0. */
+	clock?: Clock;
+}
+
+/** Outcome of a decode. */
+export interface DecodeResult {
+	/** Per region: generated ids cut at the first EOS (the committed prefix when cancelled). */
+	readonly regions: RegionOutput[];
+	readonly steps: number;
+	readonly forwards: number;
+	readonly cancelled: boolean;
+	/** Total time inside model forwards (injected clock). */
+	readonly forwardMs: number;
+	/** The final canvas, masks included when cancelled. */
+	readonly canvas: number[];
+	readonly regionStarts: number[];
+}
+
+/** Decodes every mask region of `input` with `model`; see `DecodeOptions` for the knobs. */
+export async function decode(model: IDenoiserModel, input: CanvasInput, options: DecodeOptions = {}, hooks: DecodeHooks = {}): Promise<DecodeResult> {
+	const resolved = resolveDecodeOptions(options);
+	validateCanvasInput(input, model.spec);
+	return new DecodeSession(model, input, resolved, hooks).run();
+}
+
+/** One decode's mutable state and step loop. */
+class DecodeSession {
+	private readonly _context: DecodeContext;
+	private readonly _decoder: StepDecoder;
+	private readonly _runner: ForwardRunner;
+	private readonly _clock: Clock;
+	private _steps = 0;
+
+	constructor(model: IDenoiserModel, input: CanvasInput, options: ResolvedDecodeOptions, private readonly _hooks: DecodeHooks) {
+		const canvas = Canvas.create(input, model.spec.maskId, model.spec.eosId);
+		const cacheOn = cacheEnabled(options);
+		const cache = new KvCache(model.spec, cacheOn ? canvas.length : 0);
+		const regions = createRegionBlocks(canvas, options.blockSize, options.fullActivationThreshold);
+		this._context = { canvas, spec: model.spec, options, regions, cache, cacheOn };
+		this._decoder = createDecoder(this._context);
+		this._clock = _hooks.clock ?? (() => 0);
+		this._runner = new ForwardRunner(model, canvas, cache, this._clock, options.literal);
+	}
+
+	async run(): Promise<DecodeResult> {
+		const { canvas, options } = this._context;
+		const maxSteps = options.maxSteps || 2 * canvas.countMasks() + 2;
+		const token = this._hooks.token ?? neverCancelled;
+		while (canvas.countMasks() > 0) {
+			if (token.isCancellationRequested) {
+				return this._result(true);
+			}
+			if (this._steps >= maxSteps) {
+				throw new Error(`decode did not finish within maxSteps = ${maxSteps}`);
+			}
+			this._hooks.onStep?.(await this._step());
+		}
+		return this._result(false);
+	}
+
+	/** One step: EOS fill and blocks → (unless nothing is left) forward → token selection → event. */
+	private async _step(): Promise<StepEvent> {
+		const step = ++this._steps;
+		const started = this._clock();
+		const filled = this._decoder.prepare(step);
+		if (this._context.canvas.countMasks() === 0) {
+			return this._event({ step, started, committed: filled, forwardKind: 'none', windowRanges: [], cacheLength: 0, forwardMs: 0 });
+		}
+		const plan = planForward(this._context.canvas.length, this._context.cache, this._decoder.decideCache(step, this._runner.forwards));
+		const outcome = await this._runner.run(plan);
+		const committed = [...filled, ...this._decoder.select(step, outcome.predictions)];
+		return this._event({ step, started, committed, forwardKind: plan.kind, ...outcome });
+	}
+
+	private _event(parts: Pick<StepEvent, 'step' | 'committed' | 'forwardKind' | 'windowRanges' | 'cacheLength' | 'forwardMs'> & { started: number }): StepEvent {
+		const { started, ...event } = parts;
+		return {
+			...event,
+			windowLength: event.windowRanges.reduce((sum, [start, end]) => sum + end - start, 0),
+			blocks: blockStates(this._context),
+			forwards: this._runner.forwards,
+			masksLeft: this._context.canvas.countMasks(),
+			elapsedMs: this._clock() - started,
+		};
+	}
+
+	private _result(cancelled: boolean): DecodeResult {
+		const { canvas } = this._context;
+		return {
+			regions: regionOutputs(canvas),
+			steps: this._steps,
+			forwards: this._runner.forwards,
+			cancelled,
+			forwardMs: this._runner.forwardMs,
+			canvas: Array.from(canvas.tokens),
+			regionStarts: canvas.regions.map((region) => region.start),
+		};
+	}
+}
