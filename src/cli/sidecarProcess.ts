@@ -34,9 +34,8 @@ export class SidecarProcess {
 		this._exited.catch(() => undefined);
 	}
 
-	/** Forks `dist/sidecar.js` next to this bundle; sidecar logs go to `onLog`. */
-	static start(onLog: (text: string) => void): SidecarProcess {
-		const script = path.join(__dirname, 'sidecar.js');
+	/** Forks the sidecar (default: `sidecar.js` next to this bundle); sidecar logs go to `onLog`. */
+	static start(onLog: (text: string) => void, script = path.join(__dirname, 'sidecar.js')): SidecarProcess {
 		const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
 		child.stdout?.on('data', (d: Buffer) => onLog(d.toString()));
 		child.stderr?.on('data', (d: Buffer) => onLog(d.toString()));
@@ -72,7 +71,8 @@ export class SidecarProcess {
 		if (this._exitError) {
 			return Promise.reject(this._exitError);
 		}
-		const request = this.connection.sendRequest<R>(method, params, cancel?.token);
+		// vscode-jsonrpc treats a trailing `undefined` as a second parameter, so pass the token only when there is one.
+		const request = cancel ? this.connection.sendRequest<R>(method, params, cancel.token) : this.connection.sendRequest<R>(method, params);
 		return Promise.race([request, this._exited]);
 	}
 }

@@ -4,12 +4,12 @@
  */
 import type { CancellationToken } from '../common/cancellation';
 import type { StepEvent } from '../common/stepEvent';
-import { decode, type DecodeOptions } from '../core/index';
+import { decode, resolveDecodeOptions, validateCanvasInput, type DecodeOptions } from '../core/index';
 import type { IDenoiserModel } from '../core/modelPort';
 import type { DecodingParams } from '../protocol/sidecarProtocol';
 import { SidecarErrorCodes } from '../protocol/sidecarProtocol';
 import type { CanvasLayout } from './contextLayout';
-import { SidecarError } from './errors';
+import { SidecarError, invalidRequest } from './errors';
 
 /** What a finished decode produced. */
 export interface DecodeOutcome {
@@ -41,7 +41,9 @@ export async function runDecoder(model: IDenoiserModel, layout: CanvasLayout, pa
 		hooks.onStep!(event, first ? { regionStarts, budgets: layout.budgets } : undefined);
 		first = false;
 	});
-	const result = await decode(model, { segments: layout.segments, budgets: layout.budgets }, toOptions(params), {
+	const input = { segments: layout.segments, budgets: layout.budgets };
+	const options = checkedOptions(model, input, params);
+	const result = await decode(model, input, options, {
 		token,
 		onStep,
 		clock: () => performance.now(),
@@ -52,6 +54,17 @@ export async function runDecoder(model: IDenoiserModel, layout: CanvasLayout, pa
 			: new SidecarError(SidecarErrorCodes.cancelled, 'the request was cancelled');
 	}
 	return { regions: result.regions, steps: result.steps, forwards: result.forwards };
+}
+
+/** The core's options for `params`, with the core's input checks reported as invalid requests. */
+function checkedOptions(model: IDenoiserModel, input: { segments: number[][]; budgets: number[] }, params: DecodingParams): DecodeOptions {
+	try {
+		const options = resolveDecodeOptions(toOptions(params));
+		validateCanvasInput(input, model.spec);
+		return options;
+	} catch (e) {
+		throw invalidRequest((e as Error).message);
+	}
 }
 
 function toOptions(params: DecodingParams): DecodeOptions {

@@ -36,13 +36,13 @@ export async function openSession(onnxPath: string, request: ExecutionProviderRe
 }
 
 function sessionOptions(provider: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
-	return {
+	const options: ort.InferenceSession.SessionOptions = {
 		executionProviders: [provider],
 		graphOptimizationLevel: 'all',
-		intraOpNumThreads: threads > 0 ? threads : undefined,
 		interOpNumThreads: 1,
 		executionMode: 'sequential',
 	};
+	return threads > 0 ? { ...options, intraOpNumThreads: threads } : options;
 }
 
 function firstLine(message: string): string {

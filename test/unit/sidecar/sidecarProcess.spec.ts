@@ -1,0 +1,116 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
+import { SidecarProcess } from '../../../src/cli/sidecarProcess';
+import { SidecarErrorCodes, type CompleteRequest, type CompleteStepNotification } from '../../../src/protocol/sidecarProtocol';
+import { distFile, fixtureCausalModel, fixtureModel } from '../helpers/paths';
+
+const request = (over: Partial<CompleteRequest.Params> = {}): CompleteRequest.Params => ({
+	requestId: 'r1',
+	segments: ['def add(a, b):\n    return', '\n\nprint(add(1, 2))\n'],
+	regions: [{ maxTokens: 32 }],
+	...over,
+});
+
+function withCode(code: number, pattern?: RegExp): (e: unknown) => boolean {
+	return (e) => e instanceof ResponseError && e.code === code && (!pattern || pattern.test(e.message));
+}
+
+/** A copy of the fixture with model.json edited by `edit`. */
+function fixtureVariant(edit: (manifest: Record<string, unknown>) => void, drop: string[] = []): string {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd3llm-model-'));
+	for (const f of ['model.onnx', 'tokenizer.json', 'model.json'].filter((f) => !drop.includes(f))) {
+		fs.copyFileSync(path.join(fixtureModel, f), path.join(dir, f));
+	}
+	if (!drop.includes('model.json')) {
+		const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+		edit(manifest);
+		fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(manifest));
+	}
+	return dir;
+}
+
+describe('sidecar process (real onnxruntime, fixture model)', function () {
+	this.timeout(30000);
+	let sidecar: SidecarProcess;
+
+	beforeEach(() => {
+		sidecar = SidecarProcess.start(() => undefined, distFile('sidecar.js'));
+	});
+	afterEach(() => sidecar.stop());
+
+	it('completes on the fixture and streams one step event per step', async () => {
+		const info = await sidecar.load({ modelDir: fixtureModel, executionProvider: 'auto' });
+		assert.equal(info.id, 'tiny-random');
+		assert.equal(info.executionProvider, 'cpu', 'no GPU here: auto falls back to cpu');
+		assert.deepEqual(info.providerAttempts.map((a) => a.provider), ['cuda', 'webgpu', 'cpu']);
+		const steps: CompleteStepNotification.Params[] = [];
+		const result = await sidecar.complete(request(), (p) => steps.push(p));
+		assert.equal(result.steps, steps.length);
+		assert.deepEqual(steps.map((s) => s.event.step), steps.map((_, i) => i + 1));
+		assert.ok(steps[0].layout, 'the first step carries the layout');
+		assert.ok(result.forwards >= 1 && result.tokens <= 32);
+		assert.equal(result.executionProvider, 'cpu');
+		const committed = steps.flatMap((s) => s.event.committed);
+		assert.equal(new Set(committed.map((c) => c.position)).size, committed.length, 'each position committed once');
+	});
+
+	it('reports a missing, an incomplete and a mismatched model folder', async () => {
+		await assert.rejects(sidecar.load({ modelDir: '/nonexistent/model' }), withCode(SidecarErrorCodes.modelInvalid, /model folder not found/));
+		const incomplete = fixtureVariant(() => undefined, ['model.onnx']);
+		await assert.rejects(sidecar.load({ modelDir: incomplete }), withCode(SidecarErrorCodes.modelInvalid, /incomplete: missing model.onnx/));
+		const wrongLayers = fixtureVariant((m) => (m.numLayers = 3));
+		await assert.rejects(sidecar.load({ modelDir: wrongLayers }), withCode(SidecarErrorCodes.modelInvalid, /missing input past_key_2/));
+		const smallVocab = fixtureVariant((m) => (m.vocabSize = 100));
+		await assert.rejects(sidecar.load({ modelDir: smallVocab }), withCode(SidecarErrorCodes.modelInvalid, /does not fit the model's 100 embeddings/));
+	});
+
+	it('refuses a completion before a model is loaded, and bad input after', async () => {
+		await assert.rejects(sidecar.complete(request()), withCode(SidecarErrorCodes.modelNotLoaded));
+		await sidecar.load({ modelDir: fixtureModel });
+		await assert.rejects(sidecar.complete(request({ segments: ['', ''] })), withCode(SidecarErrorCodes.invalidRequest, /both empty/));
+		await assert.rejects(sidecar.complete(request({ regions: [{ maxTokens: 0 }] })), withCode(SidecarErrorCodes.invalidRequest));
+	});
+
+	it('cuts a context longer than the model positions and says so', async () => {
+		await sidecar.load({ modelDir: fixtureModel });
+		const long = 'x = 1\n'.repeat(3000);
+		const result = await sidecar.complete(request({ segments: [long, long], regions: [{ maxTokens: 16 }], streamSteps: false }));
+		assert.ok(result.truncatedTokens > 0);
+	});
+
+	it('stops between steps on cancellation and stays usable', async () => {
+		await sidecar.load({ modelDir: fixtureModel });
+		const cancel = new CancellationTokenSource();
+		const decoding = { decoder: 'ar' as const };
+		const pending = sidecar.complete(request({ regions: [{ maxTokens: 64 }], decoding }), () => cancel.cancel(), cancel);
+		await assert.rejects(pending, withCode(SidecarErrorCodes.cancelled));
+		const again = await sidecar.complete(request({ streamSteps: false }));
+		assert.ok(again.forwards >= 1);
+	});
+
+	it('cancels an older request for the same document when a newer one arrives', async () => {
+		await sidecar.load({ modelDir: fixtureModel });
+		const decoding = { decoder: 'ar' as const };
+		const older = sidecar.complete(request({ requestId: 'a', documentKey: 'file:///x.py', regions: [{ maxTokens: 128 }], decoding }));
+		const newer = sidecar.complete(request({ requestId: 'b', documentKey: 'file:///x.py', streamSteps: false }));
+		await assert.rejects(older, withCode(SidecarErrorCodes.cancelled));
+		assert.equal((await newer).requestId, 'b');
+	});
+
+	it('fails pending requests with an error, not a hang, when the process is killed', async () => {
+		await sidecar.load({ modelDir: fixtureModel });
+		const pending = sidecar.complete(request({ regions: [{ maxTokens: 256 }], decoding: { decoder: 'ar' } }), () => sidecar.child.kill('SIGKILL'));
+		await assert.rejects(pending, /sidecar process exited \(SIGKILL\)/);
+	});
+
+	it('runs the autoregressive twin with the ar decoder only', async () => {
+		await sidecar.load({ modelDir: fixtureCausalModel });
+		const result = await sidecar.complete(request({ streamSteps: false }));
+		assert.equal(result.decoder, 'ar');
+		assert.equal(result.forwards, result.steps);
+		await assert.rejects(sidecar.complete(request({ decoding: { decoder: 'd3llm' } })), withCode(SidecarErrorCodes.invalidRequest, /autoregressive/));
+	});
+});
