@@ -40,6 +40,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from typing import Dict, List, Optional
 
 import torch
@@ -126,15 +127,22 @@ def export_onnx(model: DiffusionLM, onnx_path: str, fp16_weights: bool = False, 
     model = model.float().eval()
     graph = ContractGraph(model, top_k)
     inputs, outputs, _, _ = io_names(cfg.num_layers)
-    with torch.no_grad():
-        torch.onnx.export(
-            graph, dummy_inputs(cfg), onnx_path, input_names=inputs, output_names=outputs,
-            dynamic_axes=dynamic_axes(cfg.num_layers), opset_version=OPSET, do_constant_folding=True,
-        )
-    proto = onnx.load(onnx_path)
-    if fp16_weights:
-        weights_to_fp16(proto)
-    save_onnx(proto, onnx_path)
+    # torch writes models over 2 GB as one external file per tensor next to the .onnx: trace into
+    # a scratch folder, then re-save as model.onnx (+ a single model.onnx.data when needed).
+    scratch = tempfile.mkdtemp(prefix="export-", dir=os.path.dirname(os.path.abspath(onnx_path)))
+    try:
+        traced = os.path.join(scratch, "model.onnx")
+        with torch.no_grad():
+            torch.onnx.export(
+                graph, dummy_inputs(cfg), traced, input_names=inputs, output_names=outputs,
+                dynamic_axes=dynamic_axes(cfg.num_layers), opset_version=OPSET, do_constant_folding=True,
+            )
+        proto = onnx.load(traced)
+        if fp16_weights:
+            weights_to_fp16(proto)
+        save_onnx(proto, onnx_path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def weights_to_fp16(proto, min_elements: int = 16) -> None:
@@ -164,7 +172,7 @@ def save_onnx(proto, onnx_path: str) -> None:
     data_path = os.path.join(os.path.dirname(onnx_path), data_name)
     if os.path.exists(data_path):
         os.remove(data_path)
-    if proto.ByteSize() > EXTERNAL_DATA_LIMIT:
+    if sum(len(t.raw_data) for t in proto.graph.initializer) > EXTERNAL_DATA_LIMIT:
         onnx.save_model(proto, onnx_path, save_as_external_data=True, all_tensors_to_one_file=True,
                         location=data_name, size_threshold=1024)
         onnx.checker.check_model(onnx_path)
