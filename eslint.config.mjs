@@ -34,6 +34,7 @@ export default tseslint.config(
 	...tseslint.configs.recommended,
 	{
 		plugins: { 'import-x': importX },
+		settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js', '.json'] } } },
 		rules: {
 			curly: 'error',
 			eqeqeq: 'error',
@@ -44,6 +45,7 @@ export default tseslint.config(
 			'import-x/no-restricted-paths': ['error', { zones }],
 		},
 	},
+	{ files: ['src/protocol/**'], rules: { '@typescript-eslint/no-namespace': 'off' } }, // vscode-eslint's `namespace X { method; Params }` protocol form (house style)
 	{ files: ['src/common/**', 'src/protocol/**'], rules: restrict([noVscode], [nodeBuiltins, noOrt, { group: ['vscode-jsonrpc*'], message: 'protocol stays dependency-free.' }]) },
 	{
 		files: ['src/core/**'],

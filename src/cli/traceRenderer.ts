@@ -40,7 +40,7 @@ export class TraceRenderer {
 
 	private _header(event: StepEvent): string {
 		const kind = event.forwardKind.padEnd(7);
-		return `step ${String(event.step).padStart(3)}  ${kind} window ${String(event.windowLength).padStart(4)}  cache ${String(event.cacheLength).padStart(4)}  +${event.committed.length}`;
+		return `step ${String(event.step).padStart(3)}  ${kind} fed ${String(event.windowLength).padStart(4)}  cached ${String(event.cacheLength).padStart(4)}  +${event.committed.length}`;
 	}
 
 	private _line(cells: Array<Cell | undefined>, step: number): string {
