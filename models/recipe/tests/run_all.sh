@@ -1,0 +1,13 @@
+#!/bin/sh
+# All checks owned by the model recipe: model.py unit tests, the Dream exporter end-to-end test,
+# the fixture tokenizer against the runtime loader, and ONNX parity on both committed fixtures.
+# Usage: models/recipe/tests/run_all.sh   (from anywhere; about 15 s on 2 cores)
+set -eu
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$ROOT"
+PY="env PYENV_VERSION=system OPENBLAS_NUM_THREADS=2 python3"
+$PY -m unittest models/recipe/tests/test_model.py models/recipe/tests/test_dream_export.py
+node models/recipe/tokenizer/check_tokenizer.js test/fixtures/models/tiny-random/tokenizer.json /usr/lib/python3.11/shlex.py
+for m in tiny-random tiny-random-causal; do
+  models/recipe/parity/run.sh "test/fixtures/models/$m"
+done
