@@ -24,7 +24,7 @@ export class TextTokenizer {
 
 	/** Loads and validates `file` against `manifest`. */
 	static load(file: string, manifest: ModelManifest): TextTokenizer {
-		const tokenizer = new Tokenizer(readJson(file), {});
+		const tokenizer = new Tokenizer(readJson(file), { clean_up_tokenization_spaces: false });
 		checkFits(tokenizer, manifest, file);
 		return new TextTokenizer(tokenizer);
 	}
@@ -39,12 +39,12 @@ export class TextTokenizer {
 
 	/** Text of `ids`; special tokens are dropped. */
 	decode(ids: readonly number[]): string {
-		return ids.length === 0 ? '' : this._tokenizer.decode([...ids], { skip_special_tokens: true });
+		return ids.length === 0 ? '' : this._tokenizer.decode([...ids], { skip_special_tokens: true, clean_up_tokenization_spaces: false });
 	}
 
 	/** Text of one token, special tokens included (for the step trace). */
 	piece(id: number): string {
-		return this._tokenizer.decode([id], { skip_special_tokens: false });
+		return this._tokenizer.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
 	}
 }
 
