@@ -11,3 +11,4 @@ export { KvCache, type KvShape } from './kvCache';
 export { ForwardRunner, planForward, toRanges, type ForwardPlan, type CacheDecision, type ForwardOutcome } from './forwardRunner';
 export { Predictions, alignPredictions } from './predictions';
 export { aup, aupWeight, type AupPoint } from './aup';
+export { probeKvParity, type KvParityProbe } from './kvParity';

@@ -3,13 +3,20 @@
  */
 import type { DecodeContext, StepDecoder } from './stepDecoder';
 import { D3llmDecoder } from './d3llm';
+import { FastDllmDecoder } from './fastdllm';
+import { VanillaDecoder } from './vanilla';
+import { ArDecoder } from './ar';
 
 /** The step policy for `context.options.decoder`. */
 export function createDecoder(context: DecodeContext): StepDecoder {
 	switch (context.options.decoder) {
 		case 'd3llm':
 			return new D3llmDecoder(context);
-		default:
-			throw new Error(`decoder '${context.options.decoder}' is not implemented yet`);
+		case 'fastdllm':
+			return new FastDllmDecoder(context);
+		case 'vanilla':
+			return new VanillaDecoder(context);
+		case 'ar':
+			return new ArDecoder(context);
 	}
 }
