@@ -4,7 +4,7 @@
  * generated tokens per region. Cancellation is checked between steps; a cancelled decode resolves with
  * `cancelled: true` (it never throws `CancelledError`) and the committed prefix of every region.
  */
-import type { StepEvent } from '../common/stepEvent';
+import type { CommittedToken, StepEvent } from '../common/stepEvent';
 import { type CancellationToken, neverCancelled } from '../common/cancellation';
 import type { Clock, IDenoiserModel } from './modelPort';
 import { Canvas, type CanvasInput } from './canvas';
@@ -86,14 +86,20 @@ class DecodeSession {
 	private async _step(): Promise<StepEvent> {
 		const step = ++this._steps;
 		const started = this._clock();
-		const filled = this._decoder.prepare(step);
+		const filled = this._evictChanged(this._decoder.prepare(step));
 		if (this._context.canvas.countMasks() === 0) {
 			return this._event({ step, started, committed: filled, forwardKind: 'none', windowRanges: [], cacheLength: 0, forwardMs: 0 });
 		}
 		const plan = planForward(this._context.canvas.length, this._context.cache, this._decoder.decideCache(step, this._runner.forwards));
 		const outcome = await this._runner.run(plan);
-		const committed = [...filled, ...this._decoder.select(step, outcome.predictions)];
+		const committed = [...filled, ...this._evictChanged(this._decoder.select(step, outcome.predictions))];
 		return this._event({ step, started, committed, forwardKind: plan.kind, ...outcome });
+	}
+
+	/** A cached row must hold its position's current token: rows of rewritten positions leave the cache. */
+	private _evictChanged(committed: CommittedToken[]): CommittedToken[] {
+		committed.forEach((c) => this._context.cache.remove(c.position));
+		return committed;
 	}
 
 	private _event(parts: Pick<StepEvent, 'step' | 'committed' | 'forwardKind' | 'windowRanges' | 'cacheLength' | 'forwardMs'> & { started: number }): StepEvent {

@@ -64,6 +64,26 @@ export class KvCache {
 		this._length = 0;
 	}
 
+	/**
+	 * Drops the row of `position` (its token changed, e.g. by the EOS fill) by moving the last row into its
+	 * slot: the cache is an unordered set, so this stays in place.
+	 */
+	remove(position: number): void {
+		const row = this.rowOf(position);
+		if (row < 0) {
+			return;
+		}
+		const last = this._length - 1;
+		const moved = this._positionOfRow[last];
+		for (const layer of [...this.keys, ...this.values]) {
+			layer.copyWithin(row * this.rowSize, last * this.rowSize, (last + 1) * this.rowSize);
+		}
+		this._positionOfRow[row] = moved;
+		this._rowOfPosition[moved] = row;
+		this._rowOfPosition[position] = -1;
+		this._length = last;
+	}
+
 	/** Copies window row `windowRow` of a forward's present K/V into the cache as `position`. */
 	append(position: number, result: ForwardResult, windowRow: number): void {
 		if (this.has(position)) {
