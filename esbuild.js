@@ -55,3 +55,20 @@ main().catch((e) => {
 	console.error(e);
 	process.exit(1);
 });
+
+// Tree-sitter for the extension (issue 4): web-tree-sitter stays external (its CJS build is packaged from
+// node_modules); its runtime .wasm and the grammars the extension maps languages to are copied to
+// dist/tree-sitter/, where src/extension/syntaxService.ts locates them.
+const treeSitterGrammars = ['python', 'javascript', 'typescript', 'tsx', 'go', 'rust', 'java', 'cpp', 'c-sharp', 'ruby', 'php', 'bash', 'css'];
+function copyTreeSitterWasm() {
+	const out = 'dist/tree-sitter';
+	fs.mkdirSync(out, { recursive: true });
+	fs.copyFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), `${out}/web-tree-sitter.wasm`);
+	const grammars = require('node:path').join(require.resolve('@vscode/tree-sitter-wasm/package.json'), '..', 'wasm');
+	for (const name of treeSitterGrammars) {
+		fs.copyFileSync(`${grammars}/tree-sitter-${name}.wasm`, `${out}/tree-sitter-${name}.wasm`);
+	}
+}
+if (fs.existsSync('node_modules/web-tree-sitter') && fs.existsSync('src/extension/extension.ts')) {
+	copyTreeSitterWasm();
+}

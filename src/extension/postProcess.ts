@@ -1,0 +1,120 @@
+/**
+ * Post-processing of a raw middle from the model (architecture §3): cut at end-of-middle, apply the line
+ * policy, stop at the end of the enclosing scope (by indentation), and drop text that repeats the suffix.
+ * Pure and table-tested (test/unit/extension/postProcess.spec.ts).
+ */
+import { endsWithOpener } from './linePolicy';
+
+/** What post-processing needs besides the raw text. */
+export interface PostProcessInput {
+	readonly text: string;
+	readonly policy: 'single' | 'multi';
+	/** Current line left and right of the cursor. */
+	readonly lineBefore: string;
+	readonly lineAfter: string;
+	/** Document text after the cursor (the suffix window). */
+	readonly suffix: string;
+	/** Upper bound on lines of a multi-line completion. */
+	readonly maxLines?: number;
+}
+
+const specialToken = /<\|[a-z_]+\|>/;
+const closingChars = /^[)\]}>'"`;,]+$/;
+const closingLine = /^\s*([)\]}]+[;,]?|end|fi|done|esac)\s*$/;
+const tabSize = 4;
+
+/** Returns the completion to show, or undefined when nothing useful is left. */
+export function postProcess(input: PostProcessInput): string | undefined {
+	let text = cutAtSpecialToken(input.text);
+	text = input.policy === 'single' ? firstLine(text) : limitScope(text, input.lineBefore, input.maxLines ?? 40);
+	text = dropSuffixRepeats(text, input.suffix);
+	// Trailing blank lines never help; trailing spaces only when text follows on the line.
+	text = text.replace(/\s+$/, (tail) => (tail.includes('\n') || input.lineAfter.trim() === '' ? '' : tail));
+	return text.trim() === '' ? undefined : text;
+}
+
+/** Cuts at the first special token string (`<|endofmiddle|>` …) the tokenizer may have decoded literally. */
+export function cutAtSpecialToken(text: string): string {
+	const match = specialToken.exec(text);
+	return match ? text.slice(0, match.index) : text;
+}
+
+function firstLine(text: string): string {
+	const newline = text.indexOf('\n');
+	return newline < 0 ? text : text.slice(0, newline);
+}
+
+/** Indentation width in columns (tabs count `tabSize`). */
+export function indentWidth(line: string): number {
+	let width = 0;
+	for (const c of line) {
+		if (c === ' ') {
+			width++;
+		} else if (c === '\t') {
+			width += tabSize;
+		} else {
+			break;
+		}
+	}
+	return width;
+}
+
+/**
+ * Stops a multi-line completion where it leaves the enclosing scope: at the first later line indented
+ * less than the cursor's line; when the cursor sits inside a statement that the completion turns into a
+ * block header, also at a line not indented more (keeping a closing `}`/`)`/`end` line there); at a
+ * second blank line in a row; after `maxLines`.
+ */
+export function limitScope(text: string, lineBefore: string, maxLines: number): string {
+	const lines = text.split('\n');
+	const current = indentWidth(lineBefore);
+	const strict = lineBefore.trim() !== '' && endsWithOpener(lineBefore + lines[0]);
+	const kept: string[] = [lines[0]];
+	let blanks = 0;
+	for (const line of lines.slice(1)) {
+		if (line.trim() === '') {
+			if (++blanks >= 2) {
+				break;
+			}
+			kept.push(line);
+			continue;
+		}
+		blanks = 0;
+		const indent = indentWidth(line);
+		if (indent < current || kept.length >= maxLines) {
+			break;
+		}
+		if (strict && indent === current) {
+			if (closingLine.test(line)) {
+				kept.push(line);
+			}
+			break;
+		}
+		kept.push(line);
+	}
+	return kept.join('\n').replace(/\n\s*$/, '');
+}
+
+/**
+ * Removes what the suffix already has: a tail equal to the start of the suffix (closing brackets, or 4+
+ * characters), and everything from a later line that equals the next non-blank line of the suffix.
+ */
+export function dropSuffixRepeats(text: string, suffix: string): string {
+	const nextLine = suffix.split('\n').map((l) => l.trim()).find((l, i) => i > 0 && l !== '') ?? '';
+	const lines = text.split('\n');
+	const repeat = nextLine.length >= 3 || closingLine.test(nextLine) ? lines.findIndex((l, i) => i > 0 && l.trim() === nextLine) : -1;
+	const cut = repeat > 0 ? lines.slice(0, repeat).join('\n') : text;
+	return dropOverlap(cut, suffix);
+}
+
+/** Drops the longest tail of `text` that the suffix starts with, when it is closing punctuation or ≥ 4 chars. */
+function dropOverlap(text: string, suffix: string): string {
+	const limit = Math.min(text.length, suffix.length, 200);
+	for (let k = limit; k >= 1; k--) {
+		const head = suffix.slice(0, k);
+		if (text.endsWith(head) && (k >= 4 || closingChars.test(head))) {
+			return text.slice(0, text.length - k);
+		}
+	}
+	return text;
+}
