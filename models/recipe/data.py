@@ -1,0 +1,235 @@
+"""Training data for the d3LLM tiny code model: token windows and infilling layouts (issue 3).
+
+Reads the flat token files written by ``corpus/pretokenize.js`` (``<split>.bin`` uint16 ids,
+``<split>.idx`` int64 file boundaries) and turns windows of at most ``seq_len`` tokens (never crossing a
+file boundary) into training sequences.
+
+Masked-diffusion layouts (``diffusion_example``; logitShift false, bidirectional, row i predicts
+position i):
+  (a) single FIM   ``prefix | middle + EOS*  | suffix``
+  (b) continuation ``prefix | middle + EOS*``            (empty suffix)
+  (c) multi-span   ``t0 | m1 + EOS* | t1 | m2 + EOS* | t2 [| m3 + EOS* | t3]``
+Each middle is padded with ``<|endofmiddle|>`` (id 1) up to a budget >= len(middle) + 1 drawn from
+multiples of 8 up to 96, so the model learns where a middle ends (the unused tail of the engine's
+``MASK x G`` canvas). Only middle/EOS positions are candidates for masking; known text never is. Middles
+are line-aligned 1-3 lines most of the time, otherwise a random (possibly mid-line) span, at most 64
+tokens; a few single-FIM examples have an empty middle (all EOS).
+
+Autoregressive twin (``ar_example``): the PSM layout of docs/model-contract.md,
+``<|fim_suffix|> suffix <|fim_prefix|> prefix <|fim_middle|> middle <|endofmiddle|>`` (Bavarian et al.
+2022, "Efficient Training of Language Models to Fill in the Middle"), or plain left-to-right text; the
+same windows and span sampler as the diffusion model, so both see the same data.
+
+Data order: a deterministic permutation of all windows per epoch (seeded by seed and epoch); each example's
+randomness comes from a generator seeded by (seed, epoch, index), so a resumed run reproduces the stream
+exactly from its saved (epoch, index).
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+PAD, EOS, MASK, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE = 0, 1, 2, 3, 4, 5
+MAX_MIDDLE = 64
+BUDGETS = (8, 16, 24, 32, 48, 64, 80, 96)
+
+
+def newline_table(tokenizer_json: str) -> np.ndarray:
+    """Bool per token id: does the token's text contain a newline? (byte-level symbol U+010A)."""
+    with open(tokenizer_json) as f:
+        vocab = json.load(f)["model"]["vocab"]
+    table = np.zeros(max(vocab.values()) + 1, dtype=bool)
+    for tok, i in vocab.items():
+        if "\u010a" in tok:
+            table[i] = True
+    return table
+
+
+class TokenSplit:
+    """A memory-mapped split with its file boundaries and the list of windows."""
+
+    def __init__(self, tok_dir: str, split: str, seq_len: int, min_len: int = 32,
+                 max_files: Optional[int] = None) -> None:
+        self.tokens = np.memmap(os.path.join(tok_dir, split + ".bin"), dtype=np.uint16, mode="r")
+        self.offsets = np.fromfile(os.path.join(tok_dir, split + ".idx"), dtype=np.int64)
+        with open(os.path.join(tok_dir, split + ".meta.json")) as f:
+            meta = json.load(f)
+        self.langs: List[str] = meta["langs"]
+        self.file_lang = np.asarray(meta["file_lang"], dtype=np.int32)
+        nfiles = len(self.offsets) - 1
+        if max_files is not None:
+            nfiles = min(nfiles, max_files)
+        starts, files = [], []
+        for fi in range(nfiles):
+            a, b = int(self.offsets[fi]), int(self.offsets[fi + 1])
+            for s in range(a, b, seq_len):
+                if min(b, s + seq_len) - s >= min_len:
+                    starts.append(s)
+                    files.append(fi)
+        self.win_start = np.asarray(starts, dtype=np.int64)
+        self.win_file = np.asarray(files, dtype=np.int32)
+        self.seq_len = seq_len
+
+    def __len__(self) -> int:
+        return len(self.win_start)
+
+    def window(self, i: int, length: Optional[int] = None) -> np.ndarray:
+        s = int(self.win_start[i])
+        end = int(self.offsets[self.win_file[i] + 1])
+        n = self.seq_len if length is None else length
+        return np.asarray(self.tokens[s:min(end, s + n)], dtype=np.int64)
+
+    def order(self, seed: int, epoch: int) -> np.ndarray:
+        return np.random.default_rng([seed, epoch, 7]).permutation(len(self))
+
+
+# ------------------------------------------------------------------------------------------ spans
+def sample_span(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, lo: int = 0,
+                hi: Optional[int] = None, line_prob: float = 0.65) -> Tuple[int, int]:
+    """A middle span [s, s+m) inside x[lo:hi]: 1-3 whole lines (often) or a random span (<= 64)."""
+    hi = len(x) if hi is None else hi
+    if hi - lo < 2:
+        return lo, max(0, hi - lo)
+    if rng.random() < line_prob:
+        is_nl = nl[x[lo:hi]]
+        starts = np.concatenate(([lo], lo + 1 + np.nonzero(is_nl)[0]))
+        starts = starts[starts < hi]
+        s = int(starts[rng.integers(len(starts))])
+        k = int(rng.choice([1, 2, 3], p=[0.55, 0.3, 0.15]))
+        after = np.nonzero(nl[x[s:hi]])[0]
+        e = s + int(after[k - 1]) + 1 if len(after) >= k else hi
+        m = min(e - s, MAX_MIDDLE)
+        if m >= 1:
+            return s, m
+    s = int(rng.integers(lo, hi - 1))
+    m = int(rng.integers(1, 17)) if rng.random() < 0.5 else int(rng.integers(1, MAX_MIDDLE + 1))
+    return s, min(m, hi - s)
+
+
+def sample_budget(m: int, rng: np.random.Generator, cap: int = 96) -> int:
+    cands = [b for b in BUDGETS if m + 1 <= b <= cap]
+    if not cands:
+        return m + 1
+    return cands[0] if rng.random() < 0.4 else int(cands[rng.integers(len(cands))])
+
+
+# ------------------------------------------------------------------------------------------ diffusion
+def diffusion_example(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, seq_len: int
+                      ) -> Tuple[np.ndarray, np.ndarray]:
+    """(target ids, candidate mask) of one masked-diffusion training sequence built from window x."""
+    r = rng.random()
+    n = len(x)
+    if r < 0.5 or n < 48:  # (a) single FIM
+        if rng.random() < 0.05:
+            s, m = int(rng.integers(0, n)), 0  # empty middle: all EOS
+        else:
+            s, m = sample_span(x, nl, rng)
+        spans = [(s, m, sample_budget(m, rng))]
+    elif r < 0.75:  # (b) continuation: the middle runs to the end of the kept text
+        s, m = sample_span(x, nl, rng, lo=max(8, n // 2), line_prob=0.8)
+        spans = [(s, m, sample_budget(m, rng))]
+        x = x[: s + m]
+    else:  # (c) 2-3 spans in disjoint slices of the window
+        k = int(rng.choice([2, 3]))
+        cuts = np.linspace(0, n, k + 1).astype(int)
+        spans = []
+        for j in range(k):
+            s, m = sample_span(x, nl, rng, lo=int(cuts[j]), hi=int(cuts[j + 1]))
+            spans.append((s, m, sample_budget(m, rng, cap=64)))
+    pieces: List[np.ndarray] = []
+    cand: List[np.ndarray] = []
+    pos = 0
+    for s, m, b in spans:
+        pieces.append(x[pos:s])
+        cand.append(np.zeros(s - pos, dtype=bool))
+        mid = np.full(b, EOS, dtype=np.int64)
+        mid[:m] = x[s:s + m]
+        pieces.append(mid)
+        cand.append(np.ones(b, dtype=bool))
+        pos = s + m
+    pieces.append(x[pos:])
+    cand.append(np.zeros(len(x) - pos, dtype=bool))
+    ids = np.concatenate(pieces)
+    c = np.concatenate(cand)
+    if len(ids) > seq_len:  # trim known text: suffix tail first, then prefix head
+        idx = np.nonzero(c)[0]
+        first, last = int(idx[0]), int(idx[-1])
+        over = len(ids) - seq_len
+        cut_right = min(over, len(ids) - 1 - last)
+        ids, c = ids[: len(ids) - cut_right], c[: len(c) - cut_right]
+        over -= cut_right
+        if over > 0:
+            cut_left = min(over, first)
+            ids, c = ids[cut_left:], c[cut_left:]
+        ids, c = ids[:seq_len], c[:seq_len]
+    return ids, c
+
+
+# ------------------------------------------------------------------------------------------ AR twin
+def ar_example(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, seq_len: int
+               ) -> Tuple[np.ndarray, np.ndarray]:
+    """(ids, middle mask) of one autoregressive sequence: PSM fill-in-the-middle or plain text.
+
+    The middle mask marks the middle tokens and the closing EOS (used for a middle-only metric);
+    training uses next-token loss on every position.
+    """
+    x = x[: seq_len - 4]
+    if rng.random() < 0.25 or len(x) < 8:
+        return x.copy(), np.zeros(len(x), dtype=bool)
+    if rng.random() < 0.05:
+        s, m = int(rng.integers(0, len(x))), 0
+    else:
+        s, m = sample_span(x, nl, rng)
+    pre, mid, suf = x[:s], x[s:s + m], x[s + m:]
+    ids = np.concatenate(([FIM_SUFFIX], suf, [FIM_PREFIX], pre, [FIM_MIDDLE], mid, [EOS])).astype(np.int64)
+    mm = np.zeros(len(ids), dtype=bool)
+    mm[len(ids) - m - 1:] = True
+    return ids, mm
+
+
+def collate(examples: List[Tuple[np.ndarray, np.ndarray]]) -> Dict[str, np.ndarray]:
+    """Right-pad to the longest example: ids (PAD), flag mask (False), attention mask (0 on pads)."""
+    L = max(len(e[0]) for e in examples)
+    ids = np.full((len(examples), L), PAD, dtype=np.int64)
+    flag = np.zeros((len(examples), L), dtype=bool)
+    att = np.zeros((len(examples), L), dtype=np.int64)
+    for i, (a, f) in enumerate(examples):
+        ids[i, : len(a)] = a
+        flag[i, : len(f)] = f
+        att[i, : len(a)] = 1
+    return {"ids": ids, "flag": flag, "attention": att}
+
+
+class Stream:
+    """Deterministic, resumable stream of batches over a TokenSplit."""
+
+    def __init__(self, split: TokenSplit, nl: np.ndarray, kind: str, batch: int, seed: int,
+                 epoch: int = 0, index: int = 0) -> None:
+        self.split, self.nl, self.kind, self.batch, self.seed = split, nl, kind, batch, seed
+        self.epoch, self.index = epoch, index
+        self._order = split.order(seed, epoch)
+
+    def state(self) -> Dict[str, int]:
+        return {"epoch": self.epoch, "index": self.index}
+
+    def next(self) -> Dict[str, np.ndarray]:
+        out = []
+        for _ in range(self.batch):
+            if self.index >= len(self._order):
+                self.epoch += 1
+                self.index = 0
+                self._order = self.split.order(self.seed, self.epoch)
+            w = int(self._order[self.index])
+            rng = np.random.default_rng([self.seed, self.epoch, self.index])
+            self.index += 1
+            out.append(make_example(self.kind, self.split.window(w), self.nl, rng, self.split.seq_len))
+        return collate(out)
+
+
+def make_example(kind: str, x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, seq_len: int):
+    if kind == "diffusion":
+        return diffusion_example(x, nl, rng, seq_len)
+    return ar_example(x, nl, rng, seq_len)

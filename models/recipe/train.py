@@ -1,0 +1,387 @@
+"""Pretraining of the embedded d3LLM tiny code model and its autoregressive twin (issue 3).
+
+Objective (``--objective diffusion``): masked diffusion in the MDLM form (Sahoo et al. 2024, "Simple and
+Effective Masked Diffusion Language Models"; the same estimator as LLaDA, Nie et al. 2025). Per sequence
+t ~ U(0, 1) (stratified over the batch, clipped to [1e-3, 1]); every candidate position (the middle and
+its ``<|endofmiddle|>`` padding, see data.py) is replaced by ``<|mask|>`` with probability t; the loss is
+the cross-entropy of the masked positions weighted by 1/t, summed and divided by the number of candidate
+positions in the batch (an upper bound on the negative log-likelihood of the middles). The network is
+``model.DiffusionLM`` with bidirectional attention and logit_shift false (row i predicts position i), and
+the LM head is applied only to the masked rows.
+
+Objective ``--objective ar``: the autoregressive twin, the same network with causal=True and
+logit_shift=True (row i predicts position i+1), next-token cross-entropy on every position of PSM
+fill-in-the-middle and plain left-to-right sequences (data.ar_example), with the same token budget.
+
+Optimisation: AdamW (betas 0.9/0.95, weight decay 0.1 on matrices), linear warmup then cosine decay to
+10% over ``--max-tokens`` (tokens = non-pad sequence positions), gradient clipping 1.0, fp32, and an
+exponential moving average of the weights (used for evaluation and export, so an export taken before the
+learning rate has decayed is still smooth).
+
+Checkpoints: every ``--ckpt-minutes`` to ``<run>/ckpt.pt`` (atomic: write ``.tmp`` then rename): model,
+EMA, optimizer, step, tokens, data position, RNG states, elapsed time, validation history; plus
+``<run>/model.pt`` (EMA weights, ``model.save_checkpoint`` format, what export_onnx.py reads). A restarted
+run resumes from ``ckpt.pt`` automatically. SIGTERM/SIGINT save a checkpoint before exiting.
+
+Usage:
+  PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3 models/recipe/train.py --objective diffusion \
+      --data /work/d3llm-data/tok --run /work/d3llm-train/diffusion --max-tokens 20000000
+  ... --objective ar --run /work/d3llm-train/ar
+  ... --tiny   (a few steps of a tiny model; for CI)
+  python3 models/recipe/train.py export --run /work/d3llm-train/diffusion --out models/d3llm-tiny-code
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import signal
+import sys
+import time
+from typing import Dict, Optional
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import data as D  # noqa: E402
+from model import DiffusionLM, ModelConfig, rope_cos_sin, save_checkpoint  # noqa: E402
+
+SMALL = dict(vocab_size=8192, hidden_size=256, num_layers=4, num_heads=4, num_kv_heads=2,
+             intermediate_size=704, max_positions=1024, tie_embeddings=True)
+TINY = dict(vocab_size=8192, hidden_size=32, num_layers=2, num_heads=4, num_kv_heads=2,
+            intermediate_size=48, max_positions=1024, tie_embeddings=True)
+
+
+def hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
+    """model.forward without the LM head (positions 0..n-1, key padding from ``attention``)."""
+    b, n = ids.shape
+    pos = torch.arange(n).unsqueeze(0).expand(b, n)
+    mask = model._mask(b, n, 0, attention, ids.device)
+    cos, sin = rope_cos_sin(pos, model.inv_freq)
+    x = model.embed_tokens(ids)
+    for layer in model.layers:
+        x, _ = layer(x, cos, sin, None, mask)
+    return model.norm(x)
+
+
+def diffusion_loss(model, batch: Dict[str, np.ndarray], gen: torch.Generator, fixed_t=None):
+    """MDLM loss of a batch; returns (loss, stats)."""
+    ids = torch.from_numpy(batch["ids"])
+    cand = torch.from_numpy(batch["flag"])
+    att = torch.from_numpy(batch["attention"])
+    b = ids.shape[0]
+    if fixed_t is None:
+        u = torch.rand(1, generator=gen)
+        t = ((u + torch.arange(b) / b) % 1.0).clamp(1e-3, 1.0)  # stratified over the batch
+    else:
+        t = torch.as_tensor(fixed_t, dtype=torch.float32)
+    masked = (torch.rand(ids.shape, generator=gen) < t[:, None]) & cand
+    # at least one masked position per sequence that has candidates
+    none = (masked.sum(1) == 0) & (cand.sum(1) > 0)
+    for i in torch.nonzero(none).flatten().tolist():
+        c = torch.nonzero(cand[i]).flatten()
+        masked[i, c[torch.randint(len(c), (1,), generator=gen)]] = True
+    inp = torch.where(masked, torch.full_like(ids, D.MASK), ids)
+    h = hidden_states(model, inp, att)
+    rows = h[masked]
+    logits = model.lm_head(rows)
+    ce = F.cross_entropy(logits, ids[masked], reduction="none")
+    w = (1.0 / t)[:, None].expand_as(ids)[masked]
+    ncand = cand.sum().clamp(min=1)
+    loss = (ce * w).sum() / ncand
+    return loss, {"masked_ce": ce.mean().item(), "n_masked": int(masked.sum()), "tokens": int(att.sum())}
+
+
+def ar_loss(model, batch: Dict[str, np.ndarray]):
+    ids = torch.from_numpy(batch["ids"])
+    att = torch.from_numpy(batch["attention"])
+    mid = torch.from_numpy(batch["flag"])
+    h = hidden_states(model, ids, att)
+    logits = model.lm_head(h[:, :-1])
+    tgt = ids[:, 1:]
+    valid = att[:, 1:].bool()
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none").view_as(tgt)
+    loss = (ce * valid).sum() / valid.sum()
+    midv = mid[:, 1:] & valid
+    mce = ((ce * midv).sum() / midv.sum().clamp(min=1)).item()
+    return loss, {"middle_ce": mce, "tokens": int(att.sum())}
+
+
+class EMA:
+    def __init__(self, model: torch.nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.shadow = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module, step: int) -> None:
+        d = min(self.decay, (1 + step) / (10 + step))
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.shadow[k].mul_(d).add_(v.detach(), alpha=1 - d)
+            else:
+                self.shadow[k].copy_(v)
+
+
+def lr_at(tokens: int, args) -> float:
+    warm = args.warmup_tokens
+    if tokens < warm:
+        return args.lr * max(tokens, 1) / warm
+    p = min(1.0, (tokens - warm) / max(1, args.max_tokens - warm))
+    return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def build_model(args) -> DiffusionLM:
+    cfg = dict(TINY if args.tiny else SMALL)
+    if args.objective == "ar":
+        cfg.update(causal=True, logit_shift=True)
+    torch.manual_seed(args.seed)
+    return DiffusionLM(ModelConfig(**cfg))
+
+
+def atomic_save(obj, path: str) -> None:
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+@torch.no_grad()
+def evaluate(model, val_batches, objective: str) -> Dict[str, float]:
+    model.eval()
+    tot, n, extra = 0.0, 0, 0.0
+    for i, batch in enumerate(val_batches):
+        if objective == "diffusion":
+            g = torch.Generator().manual_seed(1000 + i)
+            b = batch["ids"].shape[0]
+            t = ((torch.arange(b) + 0.5) / b).clamp(1e-3, 1.0)  # fixed t grid
+            loss, st = diffusion_loss(model, batch, g, fixed_t=t)
+            extra += st["masked_ce"]
+        else:
+            loss, st = ar_loss(model, batch)
+            extra += st["middle_ce"]
+        tot += loss.item()
+        n += 1
+    model.train()
+    key = "val_masked_ce" if objective == "diffusion" else "val_middle_ce"
+    return {"val_loss": tot / n, key: extra / n}
+
+
+def train(args) -> None:
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.run, exist_ok=True)
+    log_path = os.path.join(args.run, "train.log")
+    logf = open(log_path, "a")
+
+    def log(msg: str) -> None:
+        line = time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime()) + msg
+        print(line, file=logf, flush=True)
+        if args.verbose:
+            print(line, flush=True)
+
+    nl = D.newline_table(os.path.join(args.data, "tokenizer.json"))
+    train_split = D.TokenSplit(args.data, "train", args.seq_len, max_files=args.max_files)
+    val_split = D.TokenSplit(args.data, "val", args.seq_len, max_files=args.max_files)
+    model = build_model(args)
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (decay if p.dim() >= 2 else no_decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    ema = EMA(model, args.ema)
+    state = {"step": 0, "tokens": 0, "elapsed": 0.0, "data": {"epoch": 0, "index": 0}, "history": []}
+    ckpt_path = os.path.join(args.run, "ckpt.pt")
+    gen = torch.Generator().manual_seed(args.seed)
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location="cpu")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        ema.shadow = ck["ema"]
+        state = ck["state"]
+        gen.set_state(ck["rng"]["torch_gen"])
+        torch.set_rng_state(ck["rng"]["torch"])
+        np.random.set_state(ck["rng"]["numpy"])
+        random.setstate(ck["rng"]["python"])
+        log("resumed from %s at step %d, %d tokens" % (ckpt_path, state["step"], state["tokens"]))
+    else:
+        log("new run: %s params=%d config=%s" % (args.objective, model.num_params(), json.dumps(model.config.to_dict())))
+        log("args: " + json.dumps(vars(args)))
+        log("data: %d train windows, %d val windows" % (len(train_split), len(val_split)))
+    stream = D.Stream(train_split, nl, args.objective, args.batch, args.seed, **state["data"])
+    # fixed validation subset: the first windows of the val permutation, fixed layouts
+    vorder = val_split.order(args.seed, 0)[: args.val_seqs]
+    val_batches = []
+    for j in range(0, len(vorder), args.batch):
+        exs = [D.make_example(args.objective, val_split.window(int(w)), nl,
+                              np.random.default_rng([args.seed, 99, j + k]), args.seq_len)
+               for k, w in enumerate(vorder[j:j + args.batch])]
+        val_batches.append(D.collate(exs))
+
+    stop = {"flag": False}
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def save() -> None:
+        state["data"] = stream.state()
+        ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "ema": ema.shadow, "state": state,
+              "config": model.config.to_dict(), "args": vars(args),
+              "rng": {"torch_gen": gen.get_state(), "torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+                      "python": random.getstate()}}
+        atomic_save(ck, ckpt_path)
+        ema_model = build_model(args)
+        ema_model.load_state_dict(ema.shadow)
+        extra = {"objective": args.objective, "step": state["step"], "tokens": state["tokens"],
+                 "train_seconds": state["elapsed"], "history": state["history"][-20:]}
+        tmp = os.path.join(args.run, "model.pt.tmp")
+        save_checkpoint(tmp, ema_model, extra)
+        os.replace(tmp, os.path.join(args.run, "model.pt"))
+        log("checkpoint step %d tokens %d" % (state["step"], state["tokens"]))
+
+    last_ckpt = time.time()
+    last_eval = time.time() if state["step"] else 0.0
+    win_tokens, win_time, win_loss, win_n = 0, 0.0, 0.0, 0
+    model.train()
+    while state["tokens"] < args.max_tokens and not stop["flag"]:
+        if args.max_steps and state["step"] >= args.max_steps:
+            break
+        t0 = time.time()
+        batch = stream.next()
+        lr = lr_at(state["tokens"], args)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        if args.objective == "diffusion":
+            loss, st = diffusion_loss(model, batch, gen)
+        else:
+            loss, st = ar_loss(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        ema.update(model, state["step"])
+        dt = time.time() - t0
+        state["step"] += 1
+        state["tokens"] += st["tokens"]
+        state["elapsed"] += dt
+        win_tokens += st["tokens"]
+        win_time += dt
+        win_loss += loss.item()
+        win_n += 1
+        if state["step"] % args.log_every == 0:
+            log("step %d tokens %d loss %.4f lr %.2e gnorm %.2f tok/s %.0f elapsed %.0fs" % (
+                state["step"], state["tokens"], win_loss / win_n, lr, float(gn), win_tokens / max(win_time, 1e-9),
+                state["elapsed"]))
+            win_tokens, win_time, win_loss, win_n = 0, 0.0, 0.0, 0
+        if time.time() - last_eval > args.eval_minutes * 60:
+            ev_model = build_model(args)
+            ev_model.load_state_dict(ema.shadow)
+            ev = evaluate(ev_model, val_batches, args.objective)
+            ev.update(step=state["step"], tokens=state["tokens"], elapsed=round(state["elapsed"]),
+                      train_loss=round(loss.item(), 4))
+            state["history"].append(ev)
+            log("eval " + json.dumps(ev))
+            last_eval = time.time()
+        if time.time() - last_ckpt > args.ckpt_minutes * 60:
+            save()
+            last_ckpt = time.time()
+    ev_model = build_model(args)
+    ev_model.load_state_dict(ema.shadow)
+    ev = evaluate(ev_model, val_batches, args.objective)
+    ev.update(step=state["step"], tokens=state["tokens"], elapsed=round(state["elapsed"]))
+    state["history"].append(ev)
+    log("eval " + json.dumps(ev))
+    save()
+    log("stopped (%s) at step %d, %d tokens" % ("signal" if stop["flag"] else "budget", state["step"], state["tokens"]))
+
+
+def export(args) -> None:
+    """Export a run's EMA weights (model.pt) to the model contract with export_onnx.py."""
+    from export_onnx import export_model_dir  # owned by the export engineer
+    from model import load_checkpoint
+    model, extra = load_checkpoint(os.path.join(args.run, "model.pt"))
+    model.eval()
+    sources = json.load(open(os.path.join(HERE, "corpus", "sources.json")))
+    kept = [s for s in sources["sources"] if s.get("status") == "kept"]
+    tokstats = {}
+    tsp = os.path.join(os.path.dirname(args.tokenizer), "tokenizer-stats.json")
+    if os.path.exists(tsp):
+        tokstats = json.load(open(tsp))
+    hist = extra.get("history", [])
+    training = {
+        "objective": ("MDLM masked diffusion (1/t-weighted masked CE on middles + <|endofmiddle|> padding; "
+                      "single FIM, continuation, multi-span layouts)") if extra["objective"] == "diffusion"
+        else "autoregressive next-token CE, PSM fill-in-the-middle + plain left-to-right",
+        "steps": extra["step"], "tokens": extra["tokens"], "trainSeconds": round(extra["train_seconds"]),
+        "seqLen": 256, "weights": "EMA (decay 0.999)", "hardware": "1 CPU core, fp32, PyTorch 1.13 (Debian)",
+        "trainLoss": hist[-1].get("train_loss") if hist else None,
+        "validation": hist[-1] if hist else None,
+        "corpus": {"totals": sources["totals"], "byLicence": sources["by_licence"],
+                   "sources": [{"name": s["name"], "registry": s["registry"], "version": s.get("version"),
+                                "licence": s["licence"]} for s in kept],
+                   "benchmarkExclusion": sources["benchmark_exclusion"]},
+        "tokenizer": {"type": "byte-level BPE", "vocabSize": tokstats.get("vocabSize", 8192),
+                      "trainedOnBytes": tokstats.get("sample", {}).get("bytes"),
+                      "bytesPerToken": tokstats.get("check", {}).get("bytesPerToken")},
+    }
+    provenance = ("Trained from scratch by models/recipe (run_all.sh) on %.0f MB of permissively licensed source code "
+                  "(Python from Debian packages and the Python standard library, TypeScript/JavaScript from npm "
+                  "packages; licences %s); HumanEval-Infilling excluded. See training.corpus for every source."
+                  % (sum(v["bytes"] for v in sources["totals"].values()) / 1e6, ", ".join(sorted(sources["by_licence"]))))
+    layout = "canvas" if extra["objective"] == "diffusion" else "psm"
+    quality = json.load(open(args.quality_json)) if args.quality_json else {}
+    man = export_model_dir(model, args.out, args.tokenizer, args.id or os.path.basename(args.out.rstrip("/")),
+                           layout=layout, license="MIT", provenance=provenance, training=training, quality=quality)
+    print(json.dumps({k: man[k] for k in ("id", "layout", "sha256") if k in man}, indent=1))
+
+
+def main(argv=None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "export":
+        ap = argparse.ArgumentParser(description="export a run to models/<id>/")
+        ap.add_argument("--run", required=True)
+        ap.add_argument("--out", required=True)
+        ap.add_argument("--id")
+        ap.add_argument("--tokenizer", default="/work/d3llm-data/tok/tokenizer.json")
+        ap.add_argument("--quality-json")
+        export(ap.parse_args(argv[1:]))
+        return
+    ap = argparse.ArgumentParser(description="MDLM / autoregressive pretraining of the tiny code model")
+    ap.add_argument("--objective", choices=["diffusion", "ar"], default="diffusion")
+    ap.add_argument("--data", default="/work/d3llm-data/tok")
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--max-tokens", type=int, default=30_000_000)
+    ap.add_argument("--max-steps", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--seq-len", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--warmup-tokens", type=int, default=400_000)
+    ap.add_argument("--weight-decay", type=float, default=0.1)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
+    ap.add_argument("--eval-minutes", type=float, default=10.0)
+    ap.add_argument("--val-seqs", type=int, default=64)
+    ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--max-files", type=int, default=None, help="use only the first N files of each split")
+    ap.add_argument("--tiny", action="store_true", help="tiny model, a few steps (CI)")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    if args.tiny:
+        args.max_steps = args.max_steps or 4
+        args.batch = min(args.batch, 4)
+        args.seq_len = min(args.seq_len, 128)
+        args.val_seqs = min(args.val_seqs, 8)
+        args.warmup_tokens = 100
+        args.log_every = 1
+    train(args)
+
+
+if __name__ == "__main__":
+    main()
