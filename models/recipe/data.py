@@ -9,6 +9,8 @@ position i):
   (a) single FIM   ``prefix | middle + EOS*  | suffix``
   (b) continuation ``prefix | middle + EOS*``            (empty suffix)
   (c) multi-span   ``t0 | m1 + EOS* | t1 | m2 + EOS* | t2 [| m3 + EOS* | t3]``
+  (d) whole window: every position a candidate (plain MDLM pretraining, 20% of the sequences: more
+      supervised tokens per forward pass than the middles alone)
 Each middle is padded with ``<|endofmiddle|>`` (id 1) up to a budget >= len(middle) + 1 drawn from
 multiples of 8 up to 96, so the model learns where a middle ends (the unused tail of the engine's
 ``MASK x G`` canvas). Only middle/EOS positions are candidates for masking; known text never is. Middles
@@ -113,7 +115,7 @@ def sample_budget(m: int, rng: np.random.Generator, cap: int = 96) -> int:
     cands = [b for b in BUDGETS if m + 1 <= b <= cap]
     if not cands:
         return m + 1
-    return cands[0] if rng.random() < 0.4 else int(cands[rng.integers(len(cands))])
+    return cands[0] if rng.random() < 0.6 else int(cands[min(len(cands) - 1, 1 + int(rng.integers(3)))])
 
 
 # ------------------------------------------------------------------------------------------ diffusion
@@ -122,22 +124,27 @@ def diffusion_example(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, s
     """(target ids, candidate mask) of one masked-diffusion training sequence built from window x."""
     r = rng.random()
     n = len(x)
-    if r < 0.5 or n < 48:  # (a) single FIM
+    if r < 0.2:  # (d) whole window: plain MDLM pretraining, every position is a candidate
+        return x.copy(), np.ones(n, dtype=bool)
+    if r < 0.6 or n < 48:  # (a) single FIM
         if rng.random() < 0.05:
             s, m = int(rng.integers(0, n)), 0  # empty middle: all EOS
         else:
             s, m = sample_span(x, nl, rng)
         spans = [(s, m, sample_budget(m, rng))]
-    elif r < 0.75:  # (b) continuation: the middle runs to the end of the kept text
+    elif r < 0.8:  # (b) continuation: the middle runs to the end of the kept text
         s, m = sample_span(x, nl, rng, lo=max(8, n // 2), line_prob=0.8)
         spans = [(s, m, sample_budget(m, rng))]
         x = x[: s + m]
-    else:  # (c) 2-3 spans in disjoint slices of the window
+    else:  # (c) 2-3 spans in disjoint slices of a shorter window (room for the EOS padding)
         k = int(rng.choice([2, 3]))
+        x = x[: seq_len - 32 * k]
+        n = len(x)
         cuts = np.linspace(0, n, k + 1).astype(int)
         spans = []
         for j in range(k):
-            s, m = sample_span(x, nl, rng, lo=int(cuts[j]), hi=int(cuts[j + 1]))
+            hi = int(cuts[j + 1]) - (1 if j < k - 1 else 0)  # keep known text between the spans
+            s, m = sample_span(x, nl, rng, lo=int(cuts[j]), hi=hi)
             spans.append((s, m, sample_budget(m, rng, cap=64)))
     pieces: List[np.ndarray] = []
     cand: List[np.ndarray] = []
@@ -164,7 +171,8 @@ def diffusion_example(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, s
         if over > 0:
             cut_left = min(over, first)
             ids, c = ids[cut_left:], c[cut_left:]
-        ids, c = ids[:seq_len], c[:seq_len]
+        if len(ids) > seq_len:  # padding between the spans does not fit: use a single FIM instead
+            return diffusion_example(x[:seq_len // 2], nl, rng, seq_len)
     return ids, c
 
 

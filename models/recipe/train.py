@@ -135,8 +135,19 @@ def lr_at(tokens: int, args) -> float:
     return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
 
 
+def tokenizer_vocab_size(tok_dir: str) -> Optional[int]:
+    path = os.path.join(tok_dir, "tokenizer.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return max(json.load(f)["model"]["vocab"].values()) + 1
+
+
 def build_model(args) -> DiffusionLM:
     cfg = dict(TINY if args.tiny else SMALL)
+    vs = tokenizer_vocab_size(args.data) if getattr(args, "data", None) else None
+    if vs:
+        cfg["vocab_size"] = vs
     if args.objective == "ar":
         cfg.update(causal=True, logit_shift=True)
     torch.manual_seed(args.seed)

@@ -19,7 +19,7 @@
  *   swapped back in the learnt merges. Files that contain a literal \v are left out of the sample.
  *
  * Usage: node train_tokenizer.js --corpus /work/d3llm-data/corpus/train.jsonl \
- *          --out /work/d3llm-data/tokenizer/tokenizer.json [--sample-mb 25] [--vocab 8192]
+ *          --out /work/d3llm-data/tokenizer/tokenizer.json [--sample-mb 25] [--vocab 8192] [--sample-every 14]
  * The result is checked: both the native binding and @huggingface/tokenizers (the runtime loader) load
  * it, agree on ids and round-trip code exactly.
  */
@@ -32,7 +32,7 @@ const crypto = require('crypto');
 const SPECIALS = ['<|pad|>', '<|endofmiddle|>', '<|mask|>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>'];
 
 function args() {
-  const a = { corpus: '/work/d3llm-data/corpus/train.jsonl', out: '/work/d3llm-data/tokenizer/tokenizer.json', sampleMb: 25, vocab: 8192 };
+  const a = { corpus: '/work/d3llm-data/corpus/train.jsonl', out: '/work/d3llm-data/tokenizer/tokenizer.json', sampleMb: 25, vocab: 8192, sampleEvery: 14 };
   const v = process.argv.slice(2);
   for (let i = 0; i < v.length; i += 2) {
     const k = v[i].replace(/^--/, '');
@@ -40,6 +40,7 @@ function args() {
     else if (k === 'out') a.out = v[i + 1];
     else if (k === 'sample-mb') a.sampleMb = Number(v[i + 1]);
     else if (k === 'vocab') a.vocab = Number(v[i + 1]);
+    else if (k === 'sample-every') a.sampleEvery = Number(v[i + 1]);
     else throw new Error('unknown option ' + v[i]);
   }
   return a;
@@ -66,7 +67,7 @@ function byteSymbols() {
 }
 
 /** Deterministic sample: files whose id hash falls under a threshold, until sampleMb is reached. */
-async function writeSample(corpus, sampleFile, sampleMb) {
+async function writeSample(corpus, sampleFile, sampleMb, every) {
   const budget = sampleMb * 1e6;
   const out = fs.createWriteStream(sampleFile);
   let total = 0;
@@ -78,7 +79,7 @@ async function writeSample(corpus, sampleFile, sampleMb) {
     if (total >= budget) break;
     const rec = JSON.parse(line);
     const h = crypto.createHash('sha1').update(rec.id).digest()[0];
-    if (h % 14 !== 0) continue;
+    if (h % every !== 0) continue;
     if (rec.text.includes('\v') || SPECIALS.some((s) => rec.text.includes(s))) continue;
     out.write(rec.text.replace(/\n/g, '\v') + '\n');
     total += Buffer.byteLength(rec.text);
@@ -97,7 +98,7 @@ async function main() {
   fs.mkdirSync(work, { recursive: true });
   const sampleFile = path.join(work, 'sample.txt');
   const t0 = Date.now();
-  const sample = await writeSample(a.corpus, sampleFile, a.sampleMb);
+  const sample = await writeSample(a.corpus, sampleFile, a.sampleMb, a.sampleEvery);
   console.error(`sample: ${(sample.bytes / 1e6).toFixed(1)} MB from ${sample.files} files`, sample.langBytes);
 
   const tok = new tk.Tokenizer(tk.BPE.empty());
