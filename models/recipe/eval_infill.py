@@ -1,0 +1,194 @@
+"""Single-line infilling evaluation on the corpus validation split (issue 3).
+
+``extract``: builds single-line infilling tasks from the validation split of the corpus
+(``<data>/corpus/val.jsonl``: files never trained on) in the HumanEval-Infilling shape (Bavarian et al.
+2022; fields task_id, prompt, suffix, canonical_solution, entry_point, test, plus language/source/path):
+one line per file, chosen deterministically among lines with real code (6-120 characters, not a comment
+or a lone bracket); prompt = up to 40 lines before it (ending with a newline), canonical_solution = the
+line with its indentation and newline, suffix = up to 20 lines after it. The engine's ``d3llm`` CLI
+computes exact match on this file; ``/work/shared/benchmarks`` is never read.
+
+``run``: a quick PyTorch check of a trained run on those tasks (used for model.json ``quality``): greedy
+decoding of the middle and exact match of its first line (stripped) with canonical_solution.
+  * diffusion (canvas layout): ``prefix | MASK x G | suffix``; each step commits the masked positions of
+    highest confidence (``--per-step`` of them) until none is left; the middle ends at the first
+    ``<|endofmiddle|>``. This is the plain confidence-ordered unmasking of MDLM/LLaDA sampling, not the
+    engine's d3LLM decoder.
+  * autoregressive twin (psm layout): ``<|fim_suffix|> suffix <|fim_prefix|> prefix <|fim_middle|>``
+    then greedy next tokens until ``<|endofmiddle|>`` or a newline.
+Tokenisation goes through corpus/codec.js (the runtime loader @huggingface/tokenizers).
+
+Usage:
+  python3 models/recipe/eval_infill.py extract --corpus /work/d3llm-data/corpus/val.jsonl \
+      --out /work/d3llm-data/val_single_line.jsonl
+  python3 models/recipe/eval_infill.py run --model /work/d3llm-train/diffusion/model.pt \
+      --tasks /work/d3llm-data/val_single_line.jsonl --tokenizer /work/d3llm-data/tok/tokenizer.json --limit 200
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+COMMENT = re.compile(r"^\s*(#|//|/\*|\*|\"\"\"|''')")
+HAS_WORD = re.compile(r"[A-Za-z0-9_]")
+
+
+def extract(args) -> None:
+    if os.path.abspath(args.corpus).startswith("/work/shared"):
+        sys.exit("refusing to read shared/ (benchmarks)")
+    rng = random.Random(args.seed)
+    per_lang = {}
+    tasks = []
+    with open(args.corpus) as f:
+        recs = [json.loads(l) for l in f]
+    recs.sort(key=lambda r: r["id"])
+    for r in recs:
+        lang = r["lang"]
+        if per_lang.get(lang, 0) >= args.max_per_lang:
+            continue
+        lines = r["text"].split("\n")
+        cands = [i for i in range(3, len(lines) - 1)
+                 if 6 <= len(lines[i].strip()) <= 120 and not COMMENT.match(lines[i])
+                 and HAS_WORD.search(lines[i]) and len(lines[i]) <= 160]
+        if not cands:
+            continue
+        i = rng.choice(cands)
+        prompt = "\n".join(lines[max(0, i - args.prompt_lines):i]) + "\n"
+        suffix = "\n".join(lines[i + 1:i + 1 + args.suffix_lines])
+        n = per_lang.get(lang, 0)
+        per_lang[lang] = n + 1
+        tasks.append({"task_id": "ValSingleLine/%s/%d" % (lang, n), "prompt": prompt, "suffix": suffix,
+                      "canonical_solution": lines[i] + "\n", "entry_point": "", "test": "",
+                      "language": lang, "source": r["source"], "path": r["path"]})
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        for t in tasks:
+            f.write(json.dumps(t) + "\n")
+    print("wrote %d tasks to %s: %s" % (len(tasks), args.out, per_lang))
+
+
+class Codec:
+    def __init__(self, tokenizer: str) -> None:
+        self.p = subprocess.Popen(["node", os.path.join(HERE, "corpus", "codec.js"), tokenizer],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def _ask(self, req):
+        self.p.stdin.write(json.dumps(req) + "\n")
+        self.p.stdin.flush()
+        return json.loads(self.p.stdout.readline())
+
+    def encode(self, text):
+        return self._ask({"encode": text})["ids"]
+
+    def decode(self, ids):
+        if len(ids) == 0:
+            return ""
+        return self._ask({"decode": [int(i) for i in ids]})["text"]
+
+
+def run(args) -> dict:
+    import torch
+    sys.path.insert(0, HERE)
+    from model import load_checkpoint
+    torch.set_num_threads(args.threads)
+    EOS, MASK, FP, FS, FM = 1, 2, 3, 4, 5
+    model, extra = load_checkpoint(args.model)
+    model.eval()
+    causal = model.config.causal
+    codec = Codec(args.tokenizer)
+    tasks = [json.loads(l) for l in open(args.tasks)]
+    if args.lang:
+        tasks = [t for t in tasks if t["language"] in args.lang.split(",")]
+    rng = random.Random(0)
+    rng.shuffle(tasks)
+    tasks = tasks[: args.limit]
+    hits, n, t0 = 0, 0, time.time()
+    by_lang = {}
+    with torch.no_grad():
+        for t in tasks:
+            pre = codec.encode(t["prompt"])[-args.prefix_tokens:]
+            suf = codec.encode(t["suffix"])[: args.suffix_tokens]
+            if causal:
+                ids = [FS] + suf + [FP] + pre + [FM]
+                out = []
+                for _ in range(args.gap):
+                    logits = model(torch.tensor([ids]))
+                    nxt = int(logits[0, -1].argmax())
+                    if nxt == EOS:
+                        break
+                    out.append(nxt)
+                    ids.append(nxt)
+                    if "\n" in codec.decode([nxt]):
+                        break
+            else:
+                g = args.gap
+                ids = torch.tensor([pre + [MASK] * g + suf])
+                lo = len(pre)
+                while True:
+                    masked = (ids[0, lo:lo + g] == MASK).nonzero().flatten()
+                    if len(masked) == 0:
+                        break
+                    probs = torch.softmax(model(ids)[0, lo:lo + g], -1)
+                    conf, tok = probs.max(-1)
+                    order = masked[conf[masked].argsort(descending=True)][: args.per_step]
+                    ids[0, lo + order] = tok[order]
+                mid = ids[0, lo:lo + g].tolist()
+                out = mid[: mid.index(EOS)] if EOS in mid else mid
+            text = codec.decode(out)
+            ok = text.split("\n")[0].strip() == t["canonical_solution"].strip()
+            hits += ok
+            n += 1
+            b = by_lang.setdefault(t["language"], [0, 0])
+            b[0] += ok
+            b[1] += 1
+            if args.verbose:
+                print(json.dumps({"task": t["task_id"], "ok": ok, "got": text, "want": t["canonical_solution"]}))
+    res = {"metric": "single-line infilling exact match (first line, stripped), corpus validation split",
+           "decoder": "autoregressive greedy (psm)" if causal else
+           "confidence-ordered unmasking, gap %d, %d per step" % (args.gap, args.per_step),
+           "tasks": n, "exactMatch": round(hits / max(n, 1), 4),
+           "byLanguage": {k: round(v[0] / v[1], 4) for k, v in by_lang.items()},
+           "seconds": round(time.time() - t0, 1), "trainTokens": extra.get("tokens")}
+    print(json.dumps(res))
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(res, f, indent=1)
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="single-line infilling tasks from the validation split")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("extract")
+    e.add_argument("--corpus", default="/work/d3llm-data/corpus/val.jsonl")
+    e.add_argument("--out", default="/work/d3llm-data/val_single_line.jsonl")
+    e.add_argument("--max-per-lang", type=int, default=300)
+    e.add_argument("--prompt-lines", type=int, default=40)
+    e.add_argument("--suffix-lines", type=int, default=20)
+    e.add_argument("--seed", type=int, default=0)
+    r = sub.add_parser("run")
+    r.add_argument("--model", required=True, help="model.pt of a run (model.save_checkpoint format)")
+    r.add_argument("--tasks", default="/work/d3llm-data/val_single_line.jsonl")
+    r.add_argument("--tokenizer", default="/work/d3llm-data/tok/tokenizer.json")
+    r.add_argument("--limit", type=int, default=200)
+    r.add_argument("--lang", default="")
+    r.add_argument("--gap", type=int, default=32)
+    r.add_argument("--per-step", type=int, default=2)
+    r.add_argument("--prefix-tokens", type=int, default=160)
+    r.add_argument("--suffix-tokens", type=int, default=64)
+    r.add_argument("--threads", type=int, default=1)
+    r.add_argument("--out")
+    r.add_argument("--verbose", action="store_true")
+    a = ap.parse_args()
+    extract(a) if a.cmd == "extract" else run(a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole recipe of the embedded model, from a clean clone (models/recipe/README.md):
+#   corpus -> tokenizer -> pre-tokenise -> train the diffusion model and its AR twin (in parallel)
+#   -> export both to models/ -> single-line infilling check on the validation split.
+# Every stage is cached/resumable: rerunning skips finished stages and resumes training from the last
+# checkpoint. Needs: apt (Debian bookworm), npm registry, node_modules installed (npm ci), python3-torch,
+# python3-onnx, python3-numpy, libopenblas0-pthread.
+#
+# Usage: models/recipe/run_all.sh                 (defaults below; ~10 h of training per model on 1 core)
+#   MAX_TOKENS=10000000 DATA=/work/d3llm-data TRAIN=/work/d3llm-train models/recipe/run_all.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+DATA=${DATA:-/work/d3llm-data}
+TRAIN=${TRAIN:-/work/d3llm-train}
+MAX_TOKENS=${MAX_TOKENS:-10000000}
+PY="env PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3"
+case "$DATA$TRAIN" in *shared*) echo "refusing to use a path under shared/"; exit 1;; esac
+
+echo "== 1/6 corpus ($DATA/corpus)"
+[ -f "$DATA/corpus/sources.json" ] || $PY models/recipe/corpus/build_corpus.py --data "$DATA"
+
+echo "== 2/6 tokenizer"
+[ -f "$DATA/tokenizer/tokenizer.json" ] || node models/recipe/corpus/train_tokenizer.js \
+  --corpus "$DATA/corpus/train.jsonl" --out "$DATA/tokenizer/tokenizer.json" --sample-mb 25 --vocab 8192
+
+echo "== 3/6 pre-tokenise"
+[ -f "$DATA/tok/train.bin" ] || node models/recipe/corpus/pretokenize.js --corpus "$DATA/corpus" \
+  --tokenizer "$DATA/tokenizer/tokenizer.json" --out "$DATA/tok"
+[ -f "$DATA/val_single_line.jsonl" ] || $PY models/recipe/eval_infill.py extract \
+  --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_single_line.jsonl"
+
+echo "== 4/6 train (diffusion and autoregressive twin in parallel; logs in $TRAIN/<run>/train.log)"
+pids=()
+for obj in diffusion ar; do
+  mkdir -p "$TRAIN/$obj"
+  nice -n 10 $PY models/recipe/train.py --objective "$obj" --data "$DATA/tok" --run "$TRAIN/$obj" \
+    --max-tokens "$MAX_TOKENS" >>"$TRAIN/$obj/stdout.log" 2>&1 &
+  pids+=($!)
+done
+wait "${pids[@]}"
+
+echo "== 5/6 quality check (validation split, 200 single-line tasks)"
+for obj in diffusion ar; do
+  $PY models/recipe/eval_infill.py run --model "$TRAIN/$obj/model.pt" --tasks "$DATA/val_single_line.jsonl" \
+    --tokenizer "$DATA/tok/tokenizer.json" --limit 200 --out "$TRAIN/$obj/quality.json"
+done
+
+echo "== 6/6 export"
+$PY models/recipe/train.py export --run "$TRAIN/diffusion" --out models/d3llm-tiny-code --id d3llm-tiny-code \
+  --tokenizer "$DATA/tok/tokenizer.json" --quality-json "$TRAIN/diffusion/quality.json"
+$PY models/recipe/train.py export --run "$TRAIN/ar" --out models/d3llm-tiny-code-ar --id d3llm-tiny-code-ar \
+  --tokenizer "$DATA/tok/tokenizer.json" --quality-json "$TRAIN/ar/quality.json"
+echo "done: models/d3llm-tiny-code, models/d3llm-tiny-code-ar"
