@@ -346,8 +346,10 @@ def export(args) -> None:
                   % (sum(v["bytes"] for v in sources["totals"].values()) / 1e6, ", ".join(sorted(sources["by_licence"]))))
     layout = "canvas" if extra["objective"] == "diffusion" else "psm"
     quality = json.load(open(args.quality_json)) if args.quality_json else {}
+    fields = {} if layout == "canvas" else {"decoding": {"decoder": "ar"}}
     man = export_model_dir(model, args.out, args.tokenizer, args.id or os.path.basename(args.out.rstrip("/")),
-                           layout=layout, license="MIT", provenance=provenance, training=training, quality=quality)
+                           layout=layout, license="MIT", provenance=provenance, training=training, quality=quality,
+                           **fields)
     print(json.dumps({k: man[k] for k in ("id", "layout", "sha256") if k in man}, indent=1))
 
 
