@@ -248,7 +248,7 @@ def train(args) -> None:
         atomic_save(ck, ckpt_path)
         ema_model = build_model(args)
         ema_model.load_state_dict(ema.shadow)
-        extra = {"objective": args.objective, "step": state["step"], "tokens": state["tokens"],
+        extra = {"objective": args.objective, "seq_len": args.seq_len, "step": state["step"], "tokens": state["tokens"],
                  "train_seconds": state["elapsed"], "history": state["history"][-20:]}
         tmp = os.path.join(args.run, "model.pt.tmp")
         save_checkpoint(tmp, ema_model, extra)
@@ -317,6 +317,10 @@ def export(args) -> None:
     from model import load_checkpoint
     model, extra = load_checkpoint(os.path.join(args.run, "model.pt"))
     model.eval()
+    # The engine fills maxPositions with context; advertise the window length the model was trained on
+    # (RoPE positions beyond it were never seen). The graph itself accepts any position.
+    trained_ctx = int(extra.get("seq_len", 256))
+    model.config.max_positions = args.max_positions or min(model.config.max_positions, trained_ctx)
     sources = json.load(open(os.path.join(HERE, "corpus", "sources.json")))
     kept = [s for s in sources["sources"] if s.get("status") == "kept"]
     tokstats = {}
@@ -329,7 +333,7 @@ def export(args) -> None:
                       "single FIM, continuation, multi-span layouts)") if extra["objective"] == "diffusion"
         else "autoregressive next-token CE, PSM fill-in-the-middle + plain left-to-right",
         "steps": extra["step"], "tokens": extra["tokens"], "trainSeconds": round(extra["train_seconds"]),
-        "seqLen": 256, "weights": "EMA (decay 0.999)", "hardware": "1 CPU core, fp32, PyTorch 1.13 (Debian)",
+        "seqLen": trained_ctx, "weights": "EMA (decay 0.999)", "hardware": "1 CPU core, fp32, PyTorch 1.13 (Debian)",
         "trainLoss": hist[-1].get("train_loss") if hist else None,
         "validation": hist[-1] if hist else None,
         "corpus": {"totals": sources["totals"], "byLicence": sources["by_licence"],
@@ -362,6 +366,8 @@ def main(argv=None) -> None:
         ap.add_argument("--id")
         ap.add_argument("--tokenizer", default="/work/d3llm-data/tok/tokenizer.json")
         ap.add_argument("--quality-json")
+        ap.add_argument("--max-positions", type=int, default=0,
+                        help="maxPositions for model.json (default: the training window length)")
         export(ap.parse_args(argv[1:]))
         return
     ap = argparse.ArgumentParser(description="MDLM / autoregressive pretraining of the tiny code model")
