@@ -324,9 +324,11 @@ def export(args) -> None:
     sources = json.load(open(os.path.join(HERE, "corpus", "sources.json")))
     kept = [s for s in sources["sources"] if s.get("status") == "kept"]
     tokstats = {}
-    tsp = os.path.join(os.path.dirname(args.tokenizer), "tokenizer-stats.json")
-    if os.path.exists(tsp):
-        tokstats = json.load(open(tsp))
+    tdir = os.path.dirname(os.path.abspath(args.tokenizer))
+    for tsp in (os.path.join(tdir, "tokenizer-stats.json"), os.path.join(tdir, "..", "tokenizer", "tokenizer-stats.json")):
+        if os.path.exists(tsp):
+            tokstats = json.load(open(tsp))
+            break
     hist = extra.get("history", [])
     training = {
         "objective": ("MDLM masked diffusion (1/t-weighted masked CE on middles + <|endofmiddle|> padding; "
