@@ -21,7 +21,7 @@ class FakeModel {
 }
 
 function result(text: string): CompleteRequest.Result {
-	return { requestId: 'r', regions: [{ text, tokens: 4, endedByEos: true }], tokens: 4, steps: 2, forwards: 2, tpf: 2, ms: 5, timing: { tokenizeMs: 0, forwardMs: 4, decoderMs: 1 }, decoder: 'd3llm', model: 'fake', executionProvider: 'cpu', truncatedTokens: 0 };
+	return { requestId: 'r', regions: [{ text, tokens: 4, endedByEos: true }], tokens: 4, steps: 2, forwards: 2, tpf: 2, ms: 5, timing: { tokenizeMs: 0, forwardMs: 4, decoderMs: 1, stepMs: 1 } as CompleteRequest.Result['timing'], decoder: 'd3llm', model: 'fake', executionProvider: 'cpu', truncatedTokens: 0 };
 }
 
 const settings: CompletionSettings = { debounceMs: 100, multiline: 'auto', maxTokens: 64, speculative: false, syntaxCheck: false, timeoutMs: 1000, decoding: {} };

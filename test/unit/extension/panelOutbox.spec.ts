@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { PanelOutbox, frameMs } from '../../../src/extension/panelOutbox';
-import type { HostToPanelMessage } from '../../../src/protocol/panelProtocol';
+import type { HostToPanelMessage, StepsMessage } from '../../../src/protocol/panelProtocol';
 import type { StepEvent } from '../../../src/common/stepEvent';
 import { FakeClock } from './fakeClock';
 
@@ -28,7 +28,7 @@ describe('PanelOutbox', () => {
 		assert.equal(posted.length, 0);
 		await clock.tick(frameMs);
 		assert.equal(posted.length, 1);
-		assert.deepEqual((posted[0] as { events: StepEvent[] }).events.map((e) => e.step), [1, 2, 3, 4, 5]);
+		assert.deepEqual((posted[0] as StepsMessage).events.map((e) => e.step), [1, 2, 3, 4, 5]);
 	});
 
 	it('posts an end right after the pending steps, in order', () => {
