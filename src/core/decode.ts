@@ -77,7 +77,8 @@ class DecodeSession {
 			if (this._steps >= maxSteps) {
 				throw new Error(`decode did not finish within maxSteps = ${maxSteps}`);
 			}
-			this._hooks.onStep?.(await this._step());
+			const event = await this._step();
+			this._hooks.onStep?.(event);
 		}
 		return this._result(false);
 	}
