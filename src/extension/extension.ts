@@ -1,7 +1,4 @@
-/**
- * Composition root: builds the services, registers the provider and the commands, and returns a small
- * API for tests. Everything else lives in its own module.
- */
+/** Composition root: builds the services, registers the provider and commands, returns an API for tests. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { systemClock } from './clock';
@@ -14,6 +11,7 @@ import { Settings } from './settings';
 import { SidecarClient } from './sidecarClient';
 import { StatusBar, showLoadProgress, toDisposable } from './statusBar';
 import { SyntaxService } from './syntaxService';
+import { runE2eSuiteIfRequested } from './testHook';
 
 /** What `activate` returns (for the in-editor tests). */
 export interface D3llmApi {
@@ -61,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): D3llmApi {
 		}),
 	);
 	log.info(`d3LLM activated (VS Code ${vscode.version}, ${process.version}); model folder ${settings.modelDir()}`);
+	runE2eSuiteIfRequested(log);
 	return { client: sidecar, engine, provider, statusBar, panel };
 }
 

@@ -50,7 +50,10 @@ export async function runFill(deps: FillDeps, all: boolean): Promise<boolean> {
 		void vscode.window.showWarningMessage(vscode.l10n.t('The document changed while filling; the result was discarded.'));
 		return false;
 	}
-	return editor.edit((builder) => plan.spans.forEach((span, i) => builder.replace(new vscode.Range(document.positionAt(span.start), document.positionAt(span.end)), texts[i])));
+	// A workspace edit still applies when the panel has hidden the editor, and is one undo step.
+	const edit = new vscode.WorkspaceEdit();
+	plan.spans.forEach((span, i) => edit.replace(document.uri, new vscode.Range(document.positionAt(span.start), document.positionAt(span.end)), texts[i]));
+	return vscode.workspace.applyEdit(edit);
 }
 
 async function decodeWithProgress(deps: FillDeps, plan: FillPlan, document: vscode.TextDocument, source: DecodeSource): Promise<string[] | undefined> {

@@ -27,4 +27,9 @@ echo "e2e: installed into $work/extensions ($(ls "$work/extensions" | grep d3llm
 ext="$(ls -d "$work"/extensions/d3llm.d3llm-completion-*)"
 node -e "for (const m of ['onnxruntime-node', 'web-tree-sitter', 'global-agent', 'adm-zip']) require(require.resolve(m, { paths: [process.argv[1]] }));" "$ext"
 
-D3LLM_E2E_WORK="$work" D3LLM_E2E_TOOLS="$tools" node test/e2e/scenarios.mjs
+status=0
+D3LLM_E2E_WORK="$work" D3LLM_E2E_TOOLS="$tools" node test/e2e/scenarios.mjs || status=1
+mkdir -p "$work/user-data-host/User" && cp test/e2e/userSettings.json "$work/user-data-host/User/settings.json"
+rm -rf "$work/workspace" && cp -r test/e2e/workspace "$work/workspace"
+D3LLM_E2E_WORK="$work" D3LLM_E2E_TOOLS="$tools" node test/e2e/hostSuite.mjs || status=1
+exit $status
