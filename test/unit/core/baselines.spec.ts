@@ -24,6 +24,7 @@ describe('vanilla (LLaDA low-confidence remasking)', () => {
 		const { events, result } = await run(rising, { decoder: 'vanilla' });
 		assert.deepEqual(positions(events), ['3', '2', '1', '0', '7', '6', '5', '4']);
 		assert.ok(events.every((e) => e.forwardKind === 'full' && e.cacheLength === 0));
+		assert.ok(events[7].blocks.every((b) => b.phase === 'done'));
 		assert.equal(result.forwards, 8);
 	});
 

@@ -40,6 +40,20 @@ describe('KvCache store', () => {
 	});
 });
 
+describe('KvCache.remove', () => {
+	it('moves the last row into the freed slot', () => {
+		const cache = new KvCache({ numLayers: 1, numKvHeads: 1, headDim: 2 }, 3);
+		[[0, 10], [1, 11], [2, 12]].forEach((row, i) => cache.append(i, present([row]), 0));
+		cache.remove(0);
+		assert.deepEqual(cache.positions(), [2, 1]);
+		assert.deepEqual(Array.from(cache.keys[0].subarray(0, 4)), [2, 12, 1, 11]);
+		assert.equal(cache.rowOf(2), 0);
+		assert.equal(cache.has(0), false);
+		cache.remove(0);
+		assert.equal(cache.length, 2);
+	});
+});
+
 describe('d3llm KV schedule', () => {
 	const known = prefix.length + suffix.length;
 	/** With entropy 0 everywhere, block b (of 4 tokens) finishes in step b + 1 and joins at step b + 2 + D. */
