@@ -25,6 +25,7 @@ export interface CompleteOptions {
 	threads: string;
 	trace?: boolean;
 	json?: boolean;
+	repeat: string;
 	verbose?: boolean;
 }
 
@@ -35,8 +36,11 @@ export async function runComplete(options: CompleteOptions): Promise<number> {
 	try {
 		const info = await sidecar.load({ modelDir: options.model ?? defaultModelDir(), executionProvider: options.ep as never, threads: parseInt(options.threads, 10) });
 		const trace = options.trace ? new TraceRenderer((l) => process.stderr.write(`${l}\n`), process.stderr.isTTY === true) : undefined;
-		const result = await sidecar.complete(params, trace && ((p) => trace.onStep(p.event, p.layout)));
-		printResult(result, options, info.executionProvider);
+		const runs: CompleteRequest.Result[] = [];
+		for (let i = parseIntOption(options.repeat, '--repeat', 1, 1000); i > 0; i--) {
+			runs.push(await sidecar.complete({ ...params, streamSteps: trace !== undefined && i === 1 }, trace && ((p) => trace.onStep(p.event, p.layout))));
+		}
+		printResult(withMedianTimes(runs), options, info.executionProvider);
 		return 0;
 	} finally {
 		sidecar.stop();
@@ -92,7 +96,13 @@ function printResult(result: CompleteRequest.Result, options: CompleteOptions, e
 			executionProvider: ep,
 			endedByEos: region.endedByEos,
 			truncatedTokens: result.truncatedTokens,
-			timing: { tokenizeMs: round(result.timing.tokenizeMs, 2), forwardMs: round(result.timing.forwardMs, 2), decoderMs: round(result.timing.decoderMs, 2) },
+			timing: {
+				tokenizeMs: round(result.timing.tokenizeMs, 2),
+				forwardMs: round(result.timing.forwardMs, 2),
+				decoderMs: round(result.timing.decoderMs, 2),
+				stepMs: round(result.timing.stepMs, 2),
+				outsideOrtShare: round(result.timing.stepMs > 0 ? 1 - result.timing.forwardMs / result.timing.stepMs : 0, 4),
+			},
 		};
 		process.stdout.write(`${JSON.stringify(line)}\n`);
 		return;
@@ -101,6 +111,25 @@ function printResult(result: CompleteRequest.Result, options: CompleteOptions, e
 	process.stdout.write(process.stdout.isTTY ? '\n' : '');
 	const cut = result.truncatedTokens > 0 ? `, context cut by ${result.truncatedTokens} tokens` : '';
 	process.stderr.write(`[${result.decoder}] ${result.tokens} tokens in ${result.forwards} forwards (TPF ${result.tpf.toFixed(2)}), ${result.ms.toFixed(1)} ms on ${ep}${cut}\n`);
+}
+
+/** The last run, with its times replaced by the medians over all runs (`--repeat`: later runs are warm). */
+function withMedianTimes(runs: CompleteRequest.Result[]): CompleteRequest.Result {
+	const last = runs[runs.length - 1];
+	const med = (pick: (r: CompleteRequest.Result) => number): number => median(runs.map(pick));
+	const timing = {
+		tokenizeMs: med((r) => r.timing.tokenizeMs),
+		forwardMs: med((r) => r.timing.forwardMs),
+		decoderMs: med((r) => r.timing.decoderMs),
+		stepMs: med((r) => r.timing.stepMs),
+	};
+	return { ...last, ms: med((r) => r.ms), timing };
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = sorted.length >> 1;
+	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Parses an integer option within [min, max]. */

@@ -3,6 +3,7 @@
  * sidecar process, without VS Code. Exit codes: 0 success, 1 failure, 2 usage error.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBenchCommand } from './bench/benchCli';
 import { runComplete, type CompleteOptions } from './completeCommand';
 import { errorMessage } from './sidecarProcess';
 import { UsageError } from './usageError';
@@ -25,10 +26,12 @@ function buildProgram(): Command {
 		.option('--threads <n>', 'onnxruntime intra-op threads (0 = default)', '0')
 		.option('--trace', 'render the hole filling in, step by step (on stderr)')
 		.option('--json', 'print one JSON line with text, tokens, forwards, tpf, ms, decoder, model, executionProvider')
+		.option('--repeat <n>', 'run the same completion n times on the warm sidecar and report median times', '1')
 		.option('--verbose', 'show the sidecar log')
 		.action(async (options: CompleteOptions) => {
 			process.exitCode = await runComplete(options);
 		});
+	registerBenchCommand(program);
 	return program;
 }
 

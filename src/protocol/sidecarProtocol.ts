@@ -109,8 +109,12 @@ export namespace CompleteRequest {
 		/** Tokens per forward. */
 		readonly tpf: number;
 		readonly ms: number;
-		/** Time split, ms. */
-		readonly timing: { readonly tokenizeMs: number; readonly forwardMs: number; readonly decoderMs: number };
+		/**
+		 * Time split, ms: tokenize (and detokenize), model forwards (inside onnxruntime), decoder bookkeeping
+		 * (everything else in the sidecar); `stepMs` is the summed wall time of the denoising steps, of which
+		 * `forwardMs` was spent in onnxruntime.
+		 */
+		readonly timing: { readonly tokenizeMs: number; readonly forwardMs: number; readonly decoderMs: number; readonly stepMs: number };
 		readonly decoder: DecoderName;
 		readonly model: string;
 		readonly executionProvider: ExecutionProvider;

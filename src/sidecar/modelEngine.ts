@@ -82,10 +82,14 @@ export class ModelEngine {
 		let tokenizeMs = performance.now() - tokenizeStart;
 		const forwardMsBefore = this._denoiser.forwardMs;
 		const deadline = started + (params.timeoutMs ?? requestLimits.defaultTimeoutMs);
+		let stepMs = 0;
 		const outcome = await runDecoder(this._denoiser, layout, decoding, {
 			token,
 			deadline,
-			onStep: onStep && ((event, first) => onStep(this._withTexts(event), first)),
+			onStep: (event, first) => {
+				stepMs += event.elapsedMs;
+				onStep?.(this._withTexts(event), first);
+			},
 		});
 		const detokenizeStart = performance.now();
 		const regions = outcome.regions.map((r) => ({ text: this._tokenizer.decode(r.tokens), tokens: r.tokens.length, endedByEos: r.endedByEos }));
@@ -101,7 +105,7 @@ export class ModelEngine {
 			forwards: outcome.forwards,
 			tpf: outcome.forwards > 0 ? tokens / outcome.forwards : 0,
 			ms,
-			timing: { tokenizeMs, forwardMs, decoderMs: Math.max(0, ms - tokenizeMs - forwardMs) },
+			timing: { tokenizeMs, forwardMs, decoderMs: Math.max(0, ms - tokenizeMs - forwardMs), stepMs },
 			decoder: decoding.decoder,
 			model: this.manifest.id,
 			executionProvider: this._opened.provider,

@@ -36,6 +36,15 @@ describe('d3llm complete (CLI through the real sidecar)', function () {
 		assert.equal(result.tpf, Math.round((result.tokens / result.forwards) * 1000) / 1000);
 	});
 
+	it('reports median warm times and the share of step time outside onnxruntime with --repeat', () => {
+		const run = d3llm(['complete', '--model', fixtureModel, '--prefix', 'import os\n', '--max-tokens', '8', '--decoder', 'ar', '--json', '--repeat', '3']);
+		assert.equal(run.code, 0, run.stderr);
+		const { timing, forwards } = JSON.parse(run.stdout);
+		assert.equal(forwards, 8, 'ar: one forward per token');
+		assert.ok(timing.stepMs >= timing.forwardMs && timing.forwardMs > 0);
+		assert.ok(timing.outsideOrtShare >= 0 && timing.outsideOrtShare < 1);
+	});
+
 	it('traces the steps in plain text when stderr is not a terminal', () => {
 		const run = d3llm(['complete', '--model', fixtureModel, '--prefix-file', tempFile('p.py', 'import os\n'), '--max-tokens', '8', '--trace']);
 		assert.equal(run.code, 0, run.stderr);
