@@ -34,9 +34,13 @@ export class SidecarProcess {
 		this._exited.catch(() => undefined);
 	}
 
-	/** Forks the sidecar (default: `sidecar.js` next to this bundle); sidecar logs go to `onLog`. */
-	static start(onLog: (text: string) => void, script = path.join(__dirname, 'sidecar.js')): SidecarProcess {
-		const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+	/**
+	 * Forks the sidecar (default: `sidecar.js` next to this bundle); sidecar logs go to `onLog`. `detached` puts
+	 * it in its own process group, so a terminal's Ctrl+C reaches only the CLI, which then stops it cleanly
+	 * (the sidecar exits when its parent disconnects).
+	 */
+	static start(onLog: (text: string) => void, script = path.join(__dirname, 'sidecar.js'), options: { detached?: boolean } = {}): SidecarProcess {
+		const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: options.detached === true });
 		child.stdout?.on('data', (d: Buffer) => onLog(d.toString()));
 		child.stderr?.on('data', (d: Buffer) => onLog(d.toString()));
 		const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
