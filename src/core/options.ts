@@ -4,24 +4,12 @@
  */
 import type { ModelSpec } from './modelPort';
 import { canvasLength, type CanvasInput } from './canvas';
+import { decoderNames, type DecoderName, type DecodingParams } from '../common/decodingParams';
 
-/** Decoders every model can run (same names as the protocol's `DecoderName`). */
-export type DecoderName = 'd3llm' | 'fastdllm' | 'vanilla' | 'ar';
+export type { DecoderName };
 
-/** Every knob of a decode, fully resolved. */
-export interface ResolvedDecodeOptions {
-	readonly decoder: DecoderName;
-	/** Entropy threshold τ in nats (d3llm accepts H < τ). */
-	readonly threshold: number;
-	readonly blockSize: number;
-	/** Progress of the newest block that creates the next one (β_add). */
-	readonly blockAddThreshold: number;
-	/** Progress of the previous block that fully activates a block (β_full). */
-	readonly fullActivationThreshold: number;
-	/** Steps a finished block waits before joining the KV cache (D); ≥ 10000 means no cache. */
-	readonly cacheDelay: number;
-	/** Whole-canvas refresh every R steps; 0 = never. */
-	readonly refreshInterval: number;
+/** Every knob of a decode, fully resolved: the shared `DecodingParams` plus core-only switches. */
+export interface ResolvedDecodeOptions extends DecodingParams {
 	/** Reproduce the reference code's quirks Q1, Q2, K1 and the Dream cache scan (K3) for parity tests. */
 	readonly literal: boolean;
 	/** False (or `cacheDelay ≥ 10000`) runs a full forward every step. */
@@ -59,7 +47,6 @@ export const defaultDecodeOptions: ResolvedDecodeOptions = Object.freeze({
 /** Cache delays at or above this turn the KV cache off, as in the reference code. */
 export const noCacheDelay = 10000;
 
-const decoderNames: readonly DecoderName[] = ['d3llm', 'fastdllm', 'vanilla', 'ar'];
 
 /** Fills defaults and throws an `Error` naming the first invalid option. */
 export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecodeOptions {

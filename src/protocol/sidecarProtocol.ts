@@ -5,9 +5,10 @@
  */
 import type { StepEvent } from '../common/stepEvent';
 
-/** Decoders every model can run (reference §1, §2). */
-export type DecoderName = 'd3llm' | 'fastdllm' | 'vanilla' | 'ar';
-export const decoderNames: readonly DecoderName[] = ['d3llm', 'fastdllm', 'vanilla', 'ar'];
+import type { DecoderName, DecodingParams } from '../common/decodingParams';
+
+export { decoderNames } from '../common/decodingParams';
+export type { DecoderName, DecodingParams };
 
 /** Execution provider requested (`auto` tries cuda, then webgpu, then cpu) and the one in use. */
 export type ExecutionProviderRequest = 'auto' | 'cuda' | 'webgpu' | 'cpu';
@@ -54,17 +55,6 @@ export namespace ModelInfoRequest {
 		readonly decoding: DecodingParams;
 		readonly loadMs: number;
 	}
-}
-
-/** Knobs of the decoders; every field is optional in a request and defaults to the model's. */
-export interface DecodingParams {
-	readonly decoder: DecoderName;
-	readonly threshold: number;
-	readonly blockSize: number;
-	readonly blockAddThreshold: number;
-	readonly fullActivationThreshold: number;
-	readonly cacheDelay: number;
-	readonly refreshInterval: number;
 }
 
 /** One hole to fill: the text before it is the previous segment. */
