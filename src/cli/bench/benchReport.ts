@@ -86,12 +86,23 @@ function settingsLines(report: BenchReport): string[] {
 }
 
 function resultsTable(rows: readonly BenchRow[]): string[] {
-	const header = '| decoder | model | τ | tasks | exact match % | edit sim. % | pass@1 % | TPF | forwards/task | tokens/task | p50 ms | p95 ms | tokens/s |';
-	const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+	const header = '| decoder | model | τ | tasks | exact match % | edit sim. % | pass@1 % | TPF | forwards/task | tokens/task | p50 ms | p95 ms | tokens/s | speed-up vs ar |';
+	const rule = '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+	const ar = rows.find((r) => r.label === 'ar');
 	const body = rows.map((r) =>
-		`| ${r.label} | ${r.model} | ${r.threshold ?? '–'} | ${r.tasks} | ${r.exactMatch} | ${r.editSimilarity} | ${r.passAt1 ?? '–'} | ${r.tpf} | ${r.forwards} | ${r.tokens} | ${r.msP50} | ${r.msP95} | ${r.tokensPerSecond} |`,
+		`| ${r.label} | ${r.model} | ${r.threshold ?? '–'} | ${r.tasks} | ${r.exactMatch} | ${r.editSimilarity} | ${r.passAt1 ?? '–'} | ${r.tpf} | ${r.forwards} | ${r.tokens} | ${r.msP50} | ${r.msP95} | ${r.tokensPerSecond} | ${speedUp(ar, r)} |`,
 	);
 	return [header, rule, ...body];
+}
+
+/** Mean-time ratio ar ÷ row, from tokens per second over the same tasks (– without an ar row). */
+function speedUp(ar: BenchRow | undefined, row: BenchRow): string {
+	if (ar === undefined || ar.tokens === 0 || row.tokens === 0 || row.tokensPerSecond === 0) {
+		return '–';
+	}
+	const arMsPerTask = (1000 * ar.tokens) / ar.tokensPerSecond;
+	const rowMsPerTask = (1000 * row.tokens) / row.tokensPerSecond;
+	return `${(arMsPerTask / rowMsPerTask).toFixed(2)}×`;
 }
 
 function aupLines(table: AupTable): string[] {
@@ -112,6 +123,7 @@ function definitionLines(): string[] {
 		'trailing whitespace and trailing blank lines; edit similarity is 1 − Levenshtein ÷ longer length on the same texts;',
 		'pass@1 runs `prompt + completion + suffix + test + check(entry_point)` in `python3` (3 s limit). TPF = Σ tokens',
 		'decoded before EOS ÷ Σ forwards; ms is the client-side wall clock around each request through the warm sidecar.',
+		'Speed-up vs ar is the mean time per task of the ar row on the same model ÷ that of the row.',
 		'AUP follows reference §4 (first rectangle ρ₁·y₁ plus a weighted trapezoid); a single point gives ρ·y.',
 	];
 }

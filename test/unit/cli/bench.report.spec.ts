@@ -92,7 +92,7 @@ describe('bench summary, AUP table and report', () => {
 		const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd3llm-report-')), 'report.md');
 		const svg = writeReport(report, out);
 		assert.equal(svg, svgPathFor(out));
-		assert.match(fs.readFileSync(out, 'utf8'), /\| d3llm \| m \| 0\.5 \| 2 \|[\s\S]*!\[pass@1 against tokens per forward\]\(report\.svg\)/);
+		assert.match(fs.readFileSync(out, 'utf8'), /\| d3llm \| m \| 0\.5 \| 2 \|.* \| 1\.00× \|\n[\s\S]*!\[pass@1 against tokens per forward\]\(report\.svg\)/);
 		const plot = fs.readFileSync(svg, 'utf8');
 		assert.match(plot, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
 		assert.equal((plot.match(/<circle /g) ?? []).length, 4, 'one point per row plus one legend dot per label');
