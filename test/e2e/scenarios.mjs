@@ -222,7 +222,7 @@ async function runScenarios() {
 	});
 }
 
-/** Saves the panel as media/panel.png with the replay slider in the middle of the decode. */
+/** Saves the panel (into the work folder; `D3LLM_E2E_SCREENSHOT=media/panel.png` refreshes the committed one) with the replay slider in the middle of the decode. */
 async function screenshotPanel(frame, state) {
 	await frame.evaluate(() => {
 		const slider = document.querySelector('.slider');
@@ -233,7 +233,7 @@ async function screenshotPanel(frame, state) {
 	});
 	await new Promise((r) => setTimeout(r, 300));
 	const element = await page.$('iframe.webview.ready, iframe.webview');
-	const target = env('D3LLM_E2E_SCREENSHOT', path.join(repo, 'media', 'panel.png'));
+	const target = env('D3LLM_E2E_SCREENSHOT', path.join(work, 'panel.png'));
 	await (element ?? page).screenshot({ path: target });
 	console.log(`  panel screenshot (${state.committed} committed cells, replay at mid-decode) → ${target}`);
 }
