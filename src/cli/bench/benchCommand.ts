@@ -98,6 +98,7 @@ async function scoreAndReport(
 		rows,
 		aup: buildAupTable(rows),
 		interrupted: stop.stopped,
+		command: ['d3llm', ...process.argv.slice(2)].join(' '),
 	};
 }
 

@@ -22,6 +22,8 @@ export interface BenchReport {
 	readonly aup: AupTable;
 	/** True when Ctrl+C stopped the run: rows hold only what finished. */
 	readonly interrupted: boolean;
+	/** The command line that produced the report, for reproducing it. */
+	readonly command?: string;
 }
 
 /** The `--json` line (without the newline). */
@@ -79,6 +81,9 @@ function settingsLines(report: BenchReport): string[] {
 		`- model: \`${report.model}\` on ${report.executionProvider}; default d3llm threshold τ = ${report.defaultThreshold}`,
 		`- budget: ${report.maxTokens} tokens per hole; cut: ${report.cut}`,
 	];
+	if (report.command !== undefined) {
+		lines.push(`- command: \`${report.command}\``);
+	}
 	if (report.interrupted) {
 		lines.push('- **interrupted** (Ctrl+C): the rows hold only the tasks that finished');
 	}

@@ -47,6 +47,7 @@ describe('d3llm bench (CLI through the real sidecar)', function () {
 		assert.match(markdown, /\| decoder \| model \| τ \| tasks \|/);
 		assert.match(markdown, /\| d3llm \| tiny-random \| 0\.5 \| 4 \|/);
 		assert.match(markdown, /!\[.*\]\(report\.svg\)/);
+		assert.match(markdown, /- command: `d3llm bench --data .* --decoders ar,d3llm /);
 		assert.ok(fs.readFileSync(out.replace(/\.md$/, '.svg'), 'utf8').startsWith('<svg'));
 	});
 
