@@ -12,6 +12,7 @@ import {
 	SidecarErrorCodes,
 	SidecarStatusNotification,
 } from '../protocol/sidecarProtocol';
+import type { StepEvent } from '../common/stepEvent';
 import { SidecarError, invalidRequest } from './errors';
 import { ModelEngine } from './modelEngine';
 import { validateCompleteParams } from './requestValidation';
@@ -59,11 +60,10 @@ export function serve(connection: MessageConnection, log: (line: string) => void
 				async (jobToken) => {
 					status({ state: 'busy', modelId: loaded.manifest.id });
 					try {
-						return await loaded.complete(params, jobToken, (event, layout) => {
-							if (params.streamSteps !== false) {
-								void connection.sendNotification(CompleteStepNotification.method, { requestId: params.requestId, event, layout });
-							}
-						});
+						const stream = params.streamSteps === false ? undefined : (event: StepEvent, layout?: CompleteStepNotification.Params['layout']): void => {
+							void connection.sendNotification(CompleteStepNotification.method, { requestId: params.requestId, event, layout });
+						};
+						return await loaded.complete(params, jobToken, stream);
 					} finally {
 						ready();
 					}
