@@ -17,6 +17,11 @@ multiples of 8 up to 96, so the model learns where a middle ends (the unused tai
 are line-aligned 1-3 lines most of the time, otherwise a random (possibly mid-line) span, at most 64
 tokens; a few single-FIM examples have an empty middle (all EOS).
 
+Boundary re-tokenisation (``heal``): joint tokenisation glues a newline to the next line's indentation,
+while the engine tokenises prefix, middle and suffix separately; at 70% of the span edges such a token
+is split as separate tokenisation would split it (table from corpus/boundary_table.js), so the model
+sees prefixes that end with a bare newline and middles that start with their indentation.
+
 Autoregressive twin (``ar_example``): the PSM layout of docs/model-contract.md,
 ``<|fim_suffix|> suffix <|fim_prefix|> prefix <|fim_middle|> middle <|endofmiddle|>`` (Bavarian et al.
 2022, "Efficient Training of Language Models to Fill in the Middle"), or plain left-to-right text; the
@@ -48,6 +53,57 @@ def newline_table(tokenizer_json: str) -> np.ndarray:
         if "\u010a" in tok:
             table[i] = True
     return table
+
+
+class Tables:
+    """Token tables the layouts need: newline tokens, and the split of newline+indent tokens."""
+
+    def __init__(self, nl: np.ndarray, split: Optional[Dict[int, Tuple[List[int], List[int]]]] = None,
+                 heal_prob: float = 0.7) -> None:
+        self.nl = nl
+        self.split = split or {}
+        self.heal_prob = heal_prob
+
+
+def load_tables(tok_dir: str) -> Tables:
+    """Tables for a token folder; boundary.json is made with corpus/boundary_table.js when missing."""
+    tj = os.path.join(tok_dir, "tokenizer.json")
+    bj = os.path.join(tok_dir, "boundary.json")
+    if not os.path.exists(bj):
+        import subprocess
+        subprocess.run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "boundary_table.js"),
+                        tj, bj], check=True)
+    with open(bj) as f:
+        split = {int(k): (v[0], v[1]) for k, v in json.load(f).items()}
+    return Tables(newline_table(tj), split)
+
+
+def _tables(t) -> Tables:
+    return t if isinstance(t, Tables) else Tables(t)
+
+
+def heal(known_left: np.ndarray, mid: np.ndarray, known_right: np.ndarray, tables: Tables,
+         rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Re-tokenise the edges of a middle as if prefix, middle and suffix were tokenised separately.
+
+    Joint tokenisation glues a newline to the next line's indentation ("\n    "); the engine tokenises
+    the text before the cursor on its own, so its prefix ends with a bare newline and the middle starts
+    with the indentation. With probability heal_prob per edge, such a token is split accordingly
+    (otherwise the joint tokenisation is kept, so both forms are seen).
+    """
+    sp = tables.split
+    if len(known_left) and int(known_left[-1]) in sp and rng.random() < tables.heal_prob:
+        a, b = sp[int(known_left[-1])]
+        known_left = np.concatenate((known_left[:-1], a)).astype(np.int64)
+        if len(mid):
+            mid = np.concatenate((b, mid)).astype(np.int64)
+        else:
+            known_right = np.concatenate((b, known_right)).astype(np.int64)
+    if len(mid) and int(mid[-1]) in sp and rng.random() < tables.heal_prob:
+        a, b = sp[int(mid[-1])]
+        mid = np.concatenate((mid[:-1], a)).astype(np.int64)
+        known_right = np.concatenate((b, known_right)).astype(np.int64)
+    return known_left, mid, known_right
 
 
 class TokenSplit:
@@ -119,22 +175,26 @@ def sample_budget(m: int, rng: np.random.Generator, cap: int = 96) -> int:
 
 
 # ------------------------------------------------------------------------------------------ diffusion
-def diffusion_example(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, seq_len: int
+def diffusion_example(x: np.ndarray, nl, rng: np.random.Generator, seq_len: int
                       ) -> Tuple[np.ndarray, np.ndarray]:
-    """(target ids, candidate mask) of one masked-diffusion training sequence built from window x."""
+    """(target ids, candidate mask) of one masked-diffusion training sequence built from window x.
+
+    ``nl`` is a Tables (or just the newline table, then no boundary re-tokenisation)."""
+    tables = _tables(nl)
+    nl = tables.nl
     r = rng.random()
     n = len(x)
     if r < 0.2:  # (d) whole window: plain MDLM pretraining, every position is a candidate
         return x.copy(), np.ones(n, dtype=bool)
+    cap = 96
     if r < 0.6 or n < 48:  # (a) single FIM
         if rng.random() < 0.05:
-            s, m = int(rng.integers(0, n)), 0  # empty middle: all EOS
+            spans = [(int(rng.integers(0, n)), 0)]  # empty middle: all EOS
         else:
-            s, m = sample_span(x, nl, rng)
-        spans = [(s, m, sample_budget(m, rng))]
+            spans = [sample_span(x, nl, rng)]
     elif r < 0.8:  # (b) continuation: the middle runs to the end of the kept text
         s, m = sample_span(x, nl, rng, lo=max(8, n // 2), line_prob=0.8)
-        spans = [(s, m, sample_budget(m, rng))]
+        spans = [(s, m)]
         x = x[: s + m]
     else:  # (c) 2-3 spans in disjoint slices of a shorter window (room for the EOS padding)
         k = int(rng.choice([2, 3]))
@@ -142,23 +202,33 @@ def diffusion_example(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, s
         n = len(x)
         cuts = np.linspace(0, n, k + 1).astype(int)
         spans = []
+        cap = 64
         for j in range(k):
             hi = int(cuts[j + 1]) - (1 if j < k - 1 else 0)  # keep known text between the spans
-            s, m = sample_span(x, nl, rng, lo=int(cuts[j]), hi=hi)
-            spans.append((s, m, sample_budget(m, rng, cap=64)))
+            spans.append(sample_span(x, nl, rng, lo=int(cuts[j]), hi=hi))
+    # known[0], mid[0], known[1], mid[1], ..., known[k]
+    known: List[np.ndarray] = []
+    mids: List[np.ndarray] = []
+    pos = 0
+    for s, m in spans:
+        known.append(np.asarray(x[pos:s], dtype=np.int64))
+        mids.append(np.asarray(x[s:s + m], dtype=np.int64))
+        pos = s + m
+    known.append(np.asarray(x[pos:], dtype=np.int64))
+    for j in range(len(mids)):
+        known[j], mids[j], known[j + 1] = heal(known[j], mids[j], known[j + 1], tables, rng)
     pieces: List[np.ndarray] = []
     cand: List[np.ndarray] = []
-    pos = 0
-    for s, m, b in spans:
-        pieces.append(x[pos:s])
-        cand.append(np.zeros(s - pos, dtype=bool))
-        mid = np.full(b, EOS, dtype=np.int64)
-        mid[:m] = x[s:s + m]
-        pieces.append(mid)
+    for j, mid in enumerate(mids):
+        pieces.append(known[j])
+        cand.append(np.zeros(len(known[j]), dtype=bool))
+        b = sample_budget(len(mid), rng, cap=cap)
+        padded = np.full(b, EOS, dtype=np.int64)
+        padded[: len(mid)] = mid
+        pieces.append(padded)
         cand.append(np.ones(b, dtype=bool))
-        pos = s + m
-    pieces.append(x[pos:])
-    cand.append(np.zeros(len(x) - pos, dtype=bool))
+    pieces.append(known[-1])
+    cand.append(np.zeros(len(known[-1]), dtype=bool))
     ids = np.concatenate(pieces)
     c = np.concatenate(cand)
     if len(ids) > seq_len:  # trim known text: suffix tail first, then prefix head
@@ -172,29 +242,31 @@ def diffusion_example(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, s
             cut_left = min(over, first)
             ids, c = ids[cut_left:], c[cut_left:]
         if len(ids) > seq_len:  # padding between the spans does not fit: use a single FIM instead
-            return diffusion_example(x[:seq_len // 2], nl, rng, seq_len)
+            return diffusion_example(x[:seq_len // 2], tables, rng, seq_len)
     return ids, c
 
 
 # ------------------------------------------------------------------------------------------ AR twin
-def ar_example(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, seq_len: int
+def ar_example(x: np.ndarray, nl, rng: np.random.Generator, seq_len: int
                ) -> Tuple[np.ndarray, np.ndarray]:
     """(ids, middle mask) of one autoregressive sequence: PSM fill-in-the-middle or plain text.
 
     The middle mask marks the middle tokens and the closing EOS (used for a middle-only metric);
     training uses next-token loss on every position.
     """
-    x = x[: seq_len - 4]
+    tables = _tables(nl)
+    x = x[: seq_len - 8]  # room for the 4 control tokens and a few tokens of boundary re-tokenisation
     if rng.random() < 0.25 or len(x) < 8:
         return x.copy(), np.zeros(len(x), dtype=bool)
     if rng.random() < 0.05:
         s, m = int(rng.integers(0, len(x))), 0
     else:
-        s, m = sample_span(x, nl, rng)
-    pre, mid, suf = x[:s], x[s:s + m], x[s + m:]
+        s, m = sample_span(x, tables.nl, rng)
+    pre, mid, suf = heal(np.asarray(x[:s]), np.asarray(x[s:s + m]), np.asarray(x[s + m:]), tables, rng)
     ids = np.concatenate(([FIM_SUFFIX], suf, [FIM_PREFIX], pre, [FIM_MIDDLE], mid, [EOS])).astype(np.int64)
+    ids = ids[-seq_len:] if len(ids) > seq_len else ids
     mm = np.zeros(len(ids), dtype=bool)
-    mm[len(ids) - m - 1:] = True
+    mm[len(ids) - len(mid) - 1:] = True
     return ids, mm
 
 
@@ -214,7 +286,7 @@ def collate(examples: List[Tuple[np.ndarray, np.ndarray]]) -> Dict[str, np.ndarr
 class Stream:
     """Deterministic, resumable stream of batches over a TokenSplit."""
 
-    def __init__(self, split: TokenSplit, nl: np.ndarray, kind: str, batch: int, seed: int,
+    def __init__(self, split: TokenSplit, nl, kind: str, batch: int, seed: int,
                  epoch: int = 0, index: int = 0) -> None:
         self.split, self.nl, self.kind, self.batch, self.seed = split, nl, kind, batch, seed
         self.epoch, self.index = epoch, index
@@ -237,7 +309,7 @@ class Stream:
         return collate(out)
 
 
-def make_example(kind: str, x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, seq_len: int):
+def make_example(kind: str, x: np.ndarray, nl, rng: np.random.Generator, seq_len: int):
     if kind == "diffusion":
         return diffusion_example(x, nl, rng, seq_len)
     return ar_example(x, nl, rng, seq_len)

@@ -193,7 +193,7 @@ def train(args) -> None:
         if args.verbose:
             print(line, flush=True)
 
-    nl = D.newline_table(os.path.join(args.data, "tokenizer.json"))
+    nl = D.load_tables(args.data)
     train_split = D.TokenSplit(args.data, "train", args.seq_len, max_files=args.max_files)
     val_split = D.TokenSplit(args.data, "val", args.seq_len, max_files=args.max_files)
     model = build_model(args)

@@ -63,6 +63,21 @@ class LayoutTest(unittest.TestCase):
                 else:
                     self.assertFalse((ids[r] == D.EOS).any())
 
+    def test_heal_splits_newline_indent(self):
+        tables = D.Tables(self.nl, {10: ([11], [12, 13])}, heal_prob=1.0)
+        rng = np.random.default_rng(0)
+        pre, mid, suf = D.heal(np.array([30, 10]), np.array([40, 10]), np.array([50]), tables, rng)
+        self.assertEqual(pre.tolist(), [30, 11])
+        self.assertEqual(mid.tolist(), [12, 13, 40, 11])
+        self.assertEqual(suf.tolist(), [12, 13, 50])
+        pre, mid, suf = D.heal(np.array([30, 10]), np.array([], dtype=np.int64), np.array([50]), tables, rng)
+        self.assertEqual((pre.tolist(), mid.tolist(), suf.tolist()), ([30, 11], [], [12, 13, 50]))
+        for seed in range(50):  # layouts stay valid with healing on
+            ids, cand = D.diffusion_example(self.x, tables, np.random.default_rng(seed), 256)
+            self.assertLessEqual(len(ids), 256)
+            ids, mid = D.ar_example(self.x, tables, np.random.default_rng(seed), 256)
+            self.assertLessEqual(len(ids), 256)
+
     def test_ar_examples(self):
         kinds = set()
         for seed in range(100):
