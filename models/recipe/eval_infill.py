@@ -10,9 +10,9 @@ computes exact match on this file; ``/work/shared/benchmarks`` is never read.
 
 ``run``: a quick PyTorch check of a trained run on those tasks (used for model.json ``quality``): greedy
 decoding of the middle and exact match of its first line (stripped) with canonical_solution.
-  * diffusion (canvas layout): ``prefix | MASK x G | suffix``; each step commits the masked positions of
-    highest confidence (``--per-step`` of them) until none is left; the middle ends at the first
-    ``<|endofmiddle|>``. This is the plain confidence-ordered unmasking of MDLM/LLaDA sampling, not the
+  * diffusion (canvas layout): ``prefix | MASK x G | suffix``; each step commits the masked position(s)
+    of highest confidence (``--per-step``) inside the first block (``--block``) that still has masks,
+    until none is left; a committed ``<|endofmiddle|>`` ends the middle (the rest becomes EOS). This is the plain confidence-ordered unmasking of MDLM/LLaDA sampling, not the
     engine's d3LLM decoder.
   * autoregressive twin (psm layout): ``<|fim_suffix|> suffix <|fim_prefix|> prefix <|fim_middle|>``
     then greedy next tokens until ``<|endofmiddle|>`` or a newline.
@@ -135,10 +135,16 @@ def run(args) -> dict:
                     masked = (ids[0, lo:lo + g] == MASK).nonzero().flatten()
                     if len(masked) == 0:
                         break
+                    if args.block:  # semi-autoregressive: only the first block that still has masks
+                        blk = int(masked[0]) // args.block
+                        masked = masked[masked // args.block == blk]
                     probs = torch.softmax(model(ids)[0, lo:lo + g], -1)
                     conf, tok = probs.max(-1)
                     order = masked[conf[masked].argsort(descending=True)][: args.per_step]
                     ids[0, lo + order] = tok[order]
+                    eos = [int(j) for j in order if int(tok[j]) == EOS]
+                    if eos:  # early stop: the first EOS ends the middle
+                        ids[0, lo + min(eos):lo + g] = EOS
                 mid = ids[0, lo:lo + g].tolist()
                 out = mid[: mid.index(EOS)] if EOS in mid else mid
             text = codec.decode(out)
@@ -152,7 +158,8 @@ def run(args) -> dict:
                 print(json.dumps({"task": t["task_id"], "ok": ok, "got": text, "want": t["canonical_solution"]}))
     res = {"metric": "single-line infilling exact match (first line, stripped), corpus validation split",
            "decoder": "autoregressive greedy (psm)" if causal else
-           "confidence-ordered unmasking, gap %d, %d per step" % (args.gap, args.per_step),
+           "confidence-ordered unmasking, gap %d, %d per step, blocks of %d, EOS early stop" % (
+               args.gap, args.per_step, args.block),
            "tasks": n, "exactMatch": round(hits / max(n, 1), 4),
            "byLanguage": {k: round(v[0] / v[1], 4) for k, v in by_lang.items()},
            "seconds": round(time.time() - t0, 1), "trainTokens": extra.get("tokens")}
@@ -180,7 +187,8 @@ def main() -> None:
     r.add_argument("--limit", type=int, default=200)
     r.add_argument("--lang", default="")
     r.add_argument("--gap", type=int, default=32)
-    r.add_argument("--per-step", type=int, default=2)
+    r.add_argument("--per-step", type=int, default=1)
+    r.add_argument("--block", type=int, default=8, help="semi-autoregressive block size (0: whole gap)")
     r.add_argument("--prefix-tokens", type=int, default=160)
     r.add_argument("--suffix-tokens", type=int, default=64)
     r.add_argument("--threads", type=int, default=1)
