@@ -63,6 +63,14 @@ describe('sidecar process (real onnxruntime, fixture model)', function () {
 		await assert.rejects(sidecar.load({ modelDir: incomplete }), withCode(SidecarErrorCodes.modelInvalid, /incomplete: missing model.onnx/));
 		const wrongLayers = fixtureVariant((m) => (m.numLayers = 3));
 		await assert.rejects(sidecar.load({ modelDir: wrongLayers }), withCode(SidecarErrorCodes.modelInvalid, /missing input past_key_2/));
+		const notOnnx = fixtureVariant(() => undefined);
+		fs.writeFileSync(path.join(notOnnx, 'model.onnx'), 'not a protobuf');
+		await assert.rejects(sidecar.load({ modelDir: notOnnx }), withCode(SidecarErrorCodes.modelInvalid, /could not open .*model.onnx with any execution provider/));
+		const badJson = fixtureVariant(() => undefined);
+		fs.writeFileSync(path.join(badJson, 'model.json'), '{ "id": ');
+		await assert.rejects(sidecar.load({ modelDir: badJson }), withCode(SidecarErrorCodes.modelInvalid, /model.json is not valid JSON/));
+		const noMask = fixtureVariant((m) => delete (m.specialTokens as Record<string, unknown>).mask);
+		await assert.rejects(sidecar.load({ modelDir: noMask }), withCode(SidecarErrorCodes.modelInvalid, /specialTokens.mask must be an integer/));
 		const smallVocab = fixtureVariant((m) => (m.vocabSize = 100));
 		await assert.rejects(sidecar.load({ modelDir: smallVocab }), withCode(SidecarErrorCodes.modelInvalid, /does not fit the model's 100 embeddings/));
 	});
