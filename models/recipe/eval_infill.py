@@ -12,7 +12,9 @@ computes exact match on this file; ``/work/shared/benchmarks`` is never read.
 decoding of the middle and exact match of its first line (stripped) with canonical_solution.
   * diffusion (canvas layout): ``prefix | MASK x G | suffix``; each step commits the masked position(s)
     of highest confidence (``--per-step``) inside the first block (``--block``) that still has masks,
-    until none is left; a committed ``<|endofmiddle|>`` ends the middle (the rest becomes EOS). This is the plain confidence-ordered unmasking of MDLM/LLaDA sampling, not the
+    until none is left; a committed ``<|endofmiddle|>`` ends the middle (the rest becomes EOS). By default
+    an EOS is only committed at the leftmost masked position (``--eos-from-left``): a small model is
+    over-confident about the EOS padding at the right of the canvas. This is the plain confidence-ordered unmasking of MDLM/LLaDA sampling, not the
     engine's d3LLM decoder.
   * autoregressive twin (psm layout): ``<|fim_suffix|> suffix <|fim_prefix|> prefix <|fim_middle|>``
     then greedy next tokens until ``<|endofmiddle|>`` or a newline.
@@ -140,7 +142,11 @@ def run(args) -> dict:
                         masked = masked[masked // args.block == blk]
                     probs = torch.softmax(model(ids)[0, lo:lo + g], -1)
                     conf, tok = probs.max(-1)
-                    order = masked[conf[masked].argsort(descending=True)][: args.per_step]
+                    cands = masked
+                    if args.eos_from_left:  # EOS may only be committed at the leftmost masked position
+                        keep = (tok[masked] != EOS) | (masked == masked[0])
+                        cands = masked[keep]
+                    order = cands[conf[cands].argsort(descending=True)][: args.per_step]
                     ids[0, lo + order] = tok[order]
                     eos = [int(j) for j in order if int(tok[j]) == EOS]
                     if eos:  # early stop: the first EOS ends the middle
@@ -158,8 +164,8 @@ def run(args) -> dict:
                 print(json.dumps({"task": t["task_id"], "ok": ok, "got": text, "want": t["canonical_solution"]}))
     res = {"metric": "single-line infilling exact match (first line, stripped), corpus validation split",
            "decoder": "autoregressive greedy (psm)" if causal else
-           "confidence-ordered unmasking, gap %d, %d per step, blocks of %d, EOS early stop" % (
-               args.gap, args.per_step, args.block),
+           "confidence-ordered unmasking, gap %d, %d per step, blocks of %d, EOS early stop%s" % (
+               args.gap, args.per_step, args.block, ", EOS only from the left" if args.eos_from_left else ""),
            "tasks": n, "exactMatch": round(hits / max(n, 1), 4),
            "byLanguage": {k: round(v[0] / v[1], 4) for k, v in by_lang.items()},
            "seconds": round(time.time() - t0, 1), "trainTokens": extra.get("tokens")}
@@ -189,6 +195,8 @@ def main() -> None:
     r.add_argument("--gap", type=int, default=32)
     r.add_argument("--per-step", type=int, default=1)
     r.add_argument("--block", type=int, default=8, help="semi-autoregressive block size (0: whole gap)")
+    r.add_argument("--eos-from-left", type=int, default=1,
+                   help="1: an EOS is committed only at the leftmost masked position")
     r.add_argument("--prefix-tokens", type=int, default=160)
     r.add_argument("--suffix-tokens", type=int, default=64)
     r.add_argument("--threads", type=int, default=1)
