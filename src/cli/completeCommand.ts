@@ -21,6 +21,7 @@ export interface CompleteOptions {
 	decoder?: string;
 	threshold?: string;
 	blockSize?: string;
+	eosLeftmost?: boolean;
 	ep: string;
 	threads: string;
 	trace?: boolean;
@@ -74,6 +75,9 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 	}
 	if (options.threshold !== undefined) {
 		overrides.threshold = parseFloatOption(options.threshold, '--threshold');
+	}
+	if (options.eosLeftmost) {
+		overrides.eosAtLeftmostOnly = true;
 	}
 	if (options.blockSize !== undefined) {
 		overrides.blockSize = parseIntOption(options.blockSize, '--block-size', 1, requestLimits.maxTokensPerRegion);

@@ -22,6 +22,7 @@ function buildProgram(): Command {
 		.option('--decoder <name>', 'd3llm | fastdllm | vanilla | ar (default: the model\'s)')
 		.option('--threshold <t>', 'entropy threshold in nats (d3llm)')
 		.option('--block-size <b>', 'block size in tokens')
+		.option('--eos-leftmost', 'count an end-of-middle proposal only at the leftmost undecided position')
 		.option('--ep <provider>', 'execution provider: auto | cuda | webgpu | cpu', 'auto')
 		.option('--threads <n>', 'onnxruntime intra-op threads (0 = default)', '0')
 		.option('--trace', 'render the hole filling in, step by step (on stderr)')

@@ -23,4 +23,6 @@ export interface DecodingParams {
 	readonly cacheDelay: number;
 	/** Whole-canvas refresh every R steps; 0 = never. */
 	readonly refreshInterval: number;
+	/** Count an end-of-middle proposal only at the leftmost mask of its region (default false: reference §1.5). */
+	readonly eosAtLeftmostOnly?: boolean;
 }

@@ -15,6 +15,7 @@ import { cacheEnabled, resolveDecodeOptions, validateCanvasInput, type DecodeOpt
 import { blockStates, type DecodeContext, type StepDecoder } from './decoders/stepDecoder';
 import { createDecoder } from './decoders/createDecoder';
 import { regionOutputs, type RegionOutput } from './regionOutput';
+import { restrictEosToLeftmost } from './eosPolicy';
 
 /** Observers and inputs from outside the core. */
 export interface DecodeHooks {
@@ -93,6 +94,9 @@ class DecodeSession {
 		}
 		const plan = planForward(this._context.canvas.length, this._context.cache, this._decoder.decideCache(step, this._runner.forwards));
 		const outcome = await this._runner.run(plan);
+		if (this._context.options.eosAtLeftmostOnly) {
+			restrictEosToLeftmost(this._context.canvas, outcome.predictions);
+		}
 		const committed = [...filled, ...this._evictChanged(this._decoder.select(step, outcome.predictions))];
 		return this._event({ step, started, committed, forwardKind: plan.kind, ...outcome });
 	}

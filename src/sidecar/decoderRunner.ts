@@ -76,6 +76,7 @@ function toOptions(params: DecodingParams): DecodeOptions {
 		fullActivationThreshold: params.fullActivationThreshold,
 		cacheDelay: params.cacheDelay,
 		refreshInterval: params.refreshInterval,
+		eosAtLeftmostOnly: params.eosAtLeftmostOnly,
 	};
 }
 

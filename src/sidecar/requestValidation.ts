@@ -77,6 +77,9 @@ function validateDecoding(value: unknown): void {
 	if (decoding.decoder !== undefined && !decoderNames.includes(decoding.decoder as never)) {
 		throw invalidRequest(`decoding.decoder must be one of ${decoderNames.join(', ')} (got ${JSON.stringify(decoding.decoder)})`);
 	}
+	if (decoding.eosAtLeftmostOnly !== undefined && typeof decoding.eosAtLeftmostOnly !== 'boolean') {
+		throw invalidRequest('decoding.eosAtLeftmostOnly must be true or false');
+	}
 	for (const [name, rule] of Object.entries(numericRules)) {
 		checkNumber((decoding as Record<string, unknown>)[name], `decoding.${name}`, rule);
 	}
