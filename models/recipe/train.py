@@ -336,7 +336,7 @@ def export(args) -> None:
         else "autoregressive next-token CE, PSM fill-in-the-middle + plain left-to-right",
         "steps": extra["step"], "tokens": extra["tokens"], "trainSeconds": round(extra["train_seconds"]),
         "seqLen": trained_ctx, "weights": "EMA (decay 0.999)", "hardware": "1 CPU core, fp32, PyTorch 1.13 (Debian)",
-        "trainLoss": hist[-1].get("train_loss") if hist else None,
+        "trainLoss": next((h["train_loss"] for h in reversed(hist) if "train_loss" in h), None),
         "validation": hist[-1] if hist else None,
         "corpus": {"totals": sources["totals"], "byLicence": sources["by_licence"],
                    "sources": [{"name": s["name"], "registry": s["registry"], "version": s.get("version"),
