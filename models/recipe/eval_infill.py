@@ -140,7 +140,8 @@ def run(args) -> dict:
                     if args.block:  # semi-autoregressive: only the first block that still has masks
                         blk = int(masked[0]) // args.block
                         masked = masked[masked // args.block == blk]
-                    probs = torch.softmax(model(ids)[0, lo:lo + g], -1)
+                    sh = 1 if model.config.logit_shift else 0  # Dream: row i-1 predicts position i
+                    probs = torch.softmax(model(ids)[0, lo - sh:lo + g - sh], -1)
                     conf, tok = probs.max(-1)
                     cands = masked
                     if args.eos_from_left:  # EOS may only be committed at the leftmost masked position

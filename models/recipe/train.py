@@ -7,7 +7,9 @@ its ``<|endofmiddle|>`` padding, see data.py) is replaced by ``<|mask|>`` with p
 the cross-entropy of the masked positions weighted by 1/t, summed and divided by the number of candidate
 positions in the batch (an upper bound on the negative log-likelihood of the middles). The network is
 ``model.DiffusionLM`` with bidirectional attention and logit_shift false (row i predicts position i), and
-the LM head is applied only to the masked rows.
+the LM head is applied only to the masked rows. With ``--logit-shift`` the diffusion model uses the Dream
+convention (Ye et al. 2025, "Dream 7B": row i-1 predicts masked position i), which lets it start from the
+autoregressive twin's weights (``--init-from <ar run>/model.pt``), as Dream starts from Qwen2.5.
 
 Objective ``--objective ar``: the autoregressive twin, the same network with causal=True and
 logit_shift=True (row i predicts position i+1), next-token cross-entropy on every position of PSM
@@ -80,6 +82,10 @@ def diffusion_loss(model, batch: Dict[str, np.ndarray], gen: torch.Generator, fi
         t = ((u + torch.arange(b) / b) % 1.0).clamp(1e-3, 1.0)  # stratified over the batch
     else:
         t = torch.as_tensor(fixed_t, dtype=torch.float32)
+    shift = model.config.logit_shift
+    if shift:  # Dream convention: row j-1 predicts position j, so position 0 is never a target
+        cand = cand.clone()
+        cand[:, 0] = False
     masked = (torch.rand(ids.shape, generator=gen) < t[:, None]) & cand
     # at least one masked position per sequence that has candidates
     none = (masked.sum(1) == 0) & (cand.sum(1) > 0)
@@ -88,9 +94,15 @@ def diffusion_loss(model, batch: Dict[str, np.ndarray], gen: torch.Generator, fi
         masked[i, c[torch.randint(len(c), (1,), generator=gen)]] = True
     inp = torch.where(masked, torch.full_like(ids, D.MASK), ids)
     h = hidden_states(model, inp, att)
-    rows = h[masked]
+    if shift:
+        sel = masked[:, 1:]
+        rows = h[:, :-1][sel]
+        target = ids[:, 1:][sel]
+    else:
+        rows = h[masked]
+        target = ids[masked]
     logits = model.lm_head(rows)
-    ce = F.cross_entropy(logits, ids[masked], reduction="none")
+    ce = F.cross_entropy(logits, target, reduction="none")
     w = (1.0 / t)[:, None].expand_as(ids)[masked]
     ncand = cand.sum().clamp(min=1)
     loss = (ce * w).sum() / ncand
@@ -150,6 +162,8 @@ def build_model(args) -> DiffusionLM:
         cfg["vocab_size"] = vs
     if args.objective == "ar":
         cfg.update(causal=True, logit_shift=True)
+    elif getattr(args, "logit_shift", False):
+        cfg.update(logit_shift=True)
     torch.manual_seed(args.seed)
     return DiffusionLM(ModelConfig(**cfg))
 
@@ -208,6 +222,9 @@ def train(args) -> None:
     gen = torch.Generator().manual_seed(args.seed)
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location="cpu")
+        if ck.get("config") and ck["config"] != model.config.to_dict():
+            sys.exit("checkpoint config %s differs from this command's %s (same --objective/--logit-shift/--tiny?)"
+                     % (ck["config"], model.config.to_dict()))
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         ema.shadow = ck["ema"]
@@ -218,6 +235,12 @@ def train(args) -> None:
         random.setstate(ck["rng"]["python"])
         log("resumed from %s at step %d, %d tokens" % (ckpt_path, state["step"], state["tokens"]))
     else:
+        if args.init_from:  # e.g. AR twin -> diffusion adaptation (Dream): same shapes, new attention mode
+            from model import load_checkpoint as _load
+            src, src_extra = _load(args.init_from)
+            model.load_state_dict(src.state_dict())
+            ema = EMA(model, args.ema)
+            log("initialised from %s (%s, %s tokens)" % (args.init_from, src_extra.get("objective"), src_extra.get("tokens")))
         log("new run: %s params=%d config=%s" % (args.objective, model.num_params(), json.dumps(model.config.to_dict())))
         log("args: " + json.dumps(vars(args)))
         log("data: %d train windows, %d val windows" % (len(train_split), len(val_split)))
@@ -391,6 +414,9 @@ def main(argv=None) -> None:
     ap.add_argument("--val-seqs", type=int, default=64)
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--max-files", type=int, default=None, help="use only the first N files of each split")
+    ap.add_argument("--logit-shift", action="store_true",
+                    help="diffusion with the Dream convention: row i predicts position i+1")
+    ap.add_argument("--init-from", help="model.pt to start a new run from (e.g. the AR twin, Dream-style)")
     ap.add_argument("--tiny", action="store_true", help="tiny model, a few steps (CI)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)

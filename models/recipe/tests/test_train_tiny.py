@@ -146,6 +146,15 @@ class PipelineTest(unittest.TestCase):
                 self.assertEqual(man["training"]["steps"], 5)
                 onnx_sha = hashlib.sha256(open(os.path.join(out, "model.onnx"), "rb").read()).hexdigest()
                 self.assertEqual(man["sha256"]["model.onnx"], onnx_sha)
+            # Dream-style adaptation: a shifted-logit diffusion run initialised from the AR twin
+            rundir = os.path.join(tmp, "run-dream")
+            r = run(["python3", "models/recipe/train.py", "--objective", "diffusion", "--logit-shift", "--tiny",
+                     "--data", tokdir, "--run", rundir, "--max-steps", "2",
+                     "--init-from", os.path.join(tmp, "run-ar", "model.pt")])
+            log = open(os.path.join(rundir, "train.log")).read()
+            self.assertIn("initialised from", log)
+            self.assertIn('"logit_shift": true', log)
+            self.assertIn('"causal": false', log)
 
 
 if __name__ == "__main__":
