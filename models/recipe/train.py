@@ -246,11 +246,11 @@ def train(args) -> None:
         log("data: %d train windows, %d val windows" % (len(train_split), len(val_split)))
     stream = D.Stream(train_split, nl, args.objective, args.batch, args.seed, **state["data"])
     # fixed validation subset: the first windows of the val permutation, fixed layouts
-    vorder = val_split.order(args.seed, 0)[: args.val_seqs]
+    vorder = val_split.order(args.val_seed, 0)[: args.val_seqs]
     val_batches = []
     for j in range(0, len(vorder), args.batch):
         exs = [D.make_example(args.objective, val_split.window(int(w)), nl,
-                              np.random.default_rng([args.seed, 99, j + k]), args.seq_len)
+                              np.random.default_rng([args.val_seed, 99, j + k]), args.seq_len)
                for k, w in enumerate(vorder[j:j + args.batch])]
         val_batches.append(D.collate(exs))
 
@@ -407,7 +407,8 @@ def main(argv=None) -> None:
     ap.add_argument("--warmup-tokens", type=int, default=400_000)
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--ema", type=float, default=0.999)
-    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--seed", type=int, default=1234, help="initialisation and data order")
+    ap.add_argument("--val-seed", type=int, default=1234, help="fixed validation subset (keep it for comparisons)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--eval-minutes", type=float, default=10.0)
