@@ -271,7 +271,8 @@ def train(args) -> None:
         atomic_save(ck, ckpt_path)
         ema_model = build_model(args)
         ema_model.load_state_dict(ema.shadow)
-        extra = {"objective": args.objective, "seq_len": args.seq_len, "step": state["step"], "tokens": state["tokens"],
+        extra = {"objective": args.objective, "seq_len": args.seq_len, "init_from": args.init_from,
+                 "logit_shift": bool(getattr(args, "logit_shift", False)), "step": state["step"], "tokens": state["tokens"],
                  "train_seconds": state["elapsed"], "history": state["history"][-20:]}
         tmp = os.path.join(args.run, "model.pt.tmp")
         save_checkpoint(tmp, ema_model, extra)
@@ -369,6 +370,9 @@ def export(args) -> None:
                       "trainedOnBytes": tokstats.get("sample", {}).get("bytes"),
                       "bytesPerToken": tokstats.get("check", {}).get("bytesPerToken")},
     }
+    if args.training_json:
+        with open(args.training_json) as f:
+            training.update(json.load(f))
     provenance = ("Trained from scratch by models/recipe (run_all.sh) on %.0f MB of permissively licensed source code "
                   "(Python from Debian packages and the Python standard library, TypeScript/JavaScript from npm "
                   "packages; licences %s); HumanEval-Infilling excluded. See training.corpus for every source."
@@ -391,6 +395,7 @@ def main(argv=None) -> None:
         ap.add_argument("--id")
         ap.add_argument("--tokenizer", default="/work/d3llm-data/tok/tokenizer.json")
         ap.add_argument("--quality-json")
+        ap.add_argument("--training-json", help="extra fields merged into model.json training (e.g. initialisation)")
         ap.add_argument("--max-positions", type=int, default=0,
                         help="maxPositions for model.json (default: the training window length)")
         export(ap.parse_args(argv[1:]))
