@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ModelSpec } from '../core/modelPort';
 import type { DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames } from '../protocol/sidecarProtocol';
 import { modelInvalid } from './errors';
@@ -19,17 +20,12 @@ export interface SpecialTokens {
 	readonly bos?: number | null;
 }
 
+/** The shape facts model.json shares with the core's `ModelSpec`. */
+type ManifestShape = Omit<ModelSpec, 'maskId' | 'eosId' | 'padId'>;
+
 /** The validated manifest. */
-export interface ModelManifest {
+export interface ModelManifest extends ManifestShape {
 	readonly id: string;
-	readonly numLayers: number;
-	readonly numKvHeads: number;
-	readonly headDim: number;
-	readonly vocabSize: number;
-	readonly maxPositions: number;
-	readonly topK: number;
-	readonly logitShift: boolean;
-	readonly causal: boolean;
 	readonly layout: 'canvas' | 'psm';
 	readonly specialTokens: SpecialTokens;
 	readonly decoding: DecodingParams;
