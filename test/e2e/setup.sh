@@ -3,6 +3,9 @@
 # code-server 4.139.1 built against it, playwright-core, plus Debian's chromium. Idempotent: every step
 # is skipped when its result is already there. Usage: test/e2e/setup.sh
 set -euo pipefail
+# Under `npm test` the outer npm (Node 20) exports npm_* variables, among them npm_config_user_agent, which the
+# inner npm would take as config: code-server's postinstall then reads "node/v20" from it and refuses.
+for var in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$var"; done
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 tools="${D3LLM_E2E_TOOLS:-$root/.tools/e2e}"
 codeServerVersion=4.139.1
