@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # The whole recipe of the embedded model, from a clean clone (models/recipe/README.md):
-#   corpus -> tokenizer -> pre-tokenise -> train the diffusion model and its AR twin (in parallel)
+#   corpus -> tokenizer -> pre-tokenise -> train the AR twin -> train the diffusion model from it (Dream-style)
 #   -> export both to models/ -> single-line infilling check on the validation split.
 # Every stage is cached/resumable: rerunning skips finished stages and resumes training from the last
 # checkpoint. Needs: apt (Debian bookworm), npm registry, node_modules installed (npm ci), python3-torch,
 # python3-onnx, python3-numpy, libopenblas0-pthread.
 #
-# Usage: models/recipe/run_all.sh                 (defaults below; ~10 h of training per model on 1 core)
-#   MAX_TOKENS=10000000 DATA=/work/d3llm-data TRAIN=/work/d3llm-train models/recipe/run_all.sh
+# Usage: models/recipe/run_all.sh        (defaults below; about 2-3 h on an idle 2-core machine)
+#   MAX_TOKENS=16000000 DREAM_TOKENS=5200000 BASELINE=0 DATA=/work/d3llm-data TRAIN=/work/d3llm-train models/recipe/run_all.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 DATA=${DATA:-/work/d3llm-data}
 TRAIN=${TRAIN:-/work/d3llm-train}
-MAX_TOKENS=${MAX_TOKENS:-10000000}
+MAX_TOKENS=${MAX_TOKENS:-16000000}      # AR twin (and optional from-scratch diffusion baseline)
+DREAM_TOKENS=${DREAM_TOKENS:-5200000}   # diffusion adaptation from the AR twin
 PY="env PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3"
 case "$DATA$TRAIN" in *shared*) echo "refusing to use a path under shared/"; exit 1;; esac
 
@@ -30,25 +31,33 @@ echo "== 3/6 pre-tokenise"
 [ -f "$DATA/val_single_line.jsonl" ] || $PY models/recipe/eval_infill.py extract \
   --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_single_line.jsonl"
 
-echo "== 4/6 train (diffusion and autoregressive twin in parallel; logs in $TRAIN/<run>/train.log)"
+echo "== 4/6 train: AR twin (and, with BASELINE=1, a from-scratch diffusion baseline on the other core),"
+echo "         then the diffusion model initialised from the AR twin (Dream-style); logs in $TRAIN/<run>/train.log"
 pids=()
-for obj in diffusion ar; do
+runs=(ar)
+[ "${BASELINE:-0}" = 1 ] && runs+=(diffusion)
+for obj in "${runs[@]}"; do
   mkdir -p "$TRAIN/$obj"
   nice -n 10 $PY models/recipe/train.py --objective "$obj" --data "$DATA/tok" --run "$TRAIN/$obj" \
     --max-tokens "$MAX_TOKENS" >>"$TRAIN/$obj/stdout.log" 2>&1 &
   pids+=($!)
 done
 wait "${pids[@]}"
+mkdir -p "$TRAIN/dream"
+[ -f "$TRAIN/dream/init-ar.pt" ] || cp "$TRAIN/ar/model.pt" "$TRAIN/dream/init-ar.pt"
+nice -n 10 $PY models/recipe/train.py --objective diffusion --logit-shift --init-from "$TRAIN/dream/init-ar.pt" \
+  --seed 4321 --lr 1e-3 --data "$DATA/tok" --run "$TRAIN/dream" --max-tokens "$DREAM_TOKENS" \
+  >>"$TRAIN/dream/stdout.log" 2>&1
 
 echo "== 5/6 quality check (validation split, 200 single-line tasks)"
-for obj in diffusion ar; do
+for obj in dream ar; do
   $PY models/recipe/eval_infill.py run --model "$TRAIN/$obj/model.pt" --tasks "$DATA/val_single_line.jsonl" \
     --tokenizer "$DATA/tok/tokenizer.json" --limit 200 --out "$TRAIN/$obj/quality.json"
 done
 
 echo "== 6/6 export"
-$PY models/recipe/train.py export --run "$TRAIN/diffusion" --out models/d3llm-tiny-code --id d3llm-tiny-code \
-  --tokenizer "$DATA/tok/tokenizer.json" --quality-json "$TRAIN/diffusion/quality.json"
+$PY models/recipe/train.py export --run "$TRAIN/dream" --out models/d3llm-tiny-code --id d3llm-tiny-code \
+  --tokenizer "$DATA/tok/tokenizer.json" --quality-json "$TRAIN/dream/quality.json"
 $PY models/recipe/train.py export --run "$TRAIN/ar" --out models/d3llm-tiny-code-ar --id d3llm-tiny-code-ar \
   --tokenizer "$DATA/tok/tokenizer.json" --quality-json "$TRAIN/ar/quality.json"
 echo "done: models/d3llm-tiny-code, models/d3llm-tiny-code-ar"

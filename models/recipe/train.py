@@ -370,6 +370,14 @@ def export(args) -> None:
                       "trainedOnBytes": tokstats.get("sample", {}).get("bytes"),
                       "bytesPerToken": tokstats.get("check", {}).get("bytesPerToken")},
     }
+    if extra.get("logit_shift"):
+        training["objective"] = ("MDLM masked diffusion with shifted logits (Dream convention: row i-1 predicts masked "
+                                 "position i), bidirectional; same layouts")
+    if extra.get("init_from") and os.path.exists(extra["init_from"]):
+        src = torch.load(extra["init_from"], map_location="cpu").get("extra", {})
+        training["initialisedFrom"] = ("%s weights after %s tokens (AR-to-diffusion adaptation as in Dream 7B)"
+                                       % (src.get("objective"), src.get("tokens")))
+        training["tokensIncludingInitialisation"] = extra["tokens"] + int(src.get("tokens") or 0)
     if args.training_json:
         with open(args.training_json) as f:
             training.update(json.load(f))
