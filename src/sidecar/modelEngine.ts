@@ -1,6 +1,7 @@
 /**
- * One loaded model and the `complete` pipeline of architecture §3, sidecar half: tokenize the segments →
- * lay out the canvas → run a decoder of src/core over the onnxruntime model → detokenize each region.
+ * One loaded model and the `complete` pipeline of architecture §3, sidecar half: heal the token boundaries
+ * before the holes → tokenize the segments → lay out the canvas → run a decoder of src/core over the
+ * onnxruntime model → detokenize each region.
  */
 import * as fs from 'node:fs';
 import type { CancellationToken } from '../common/cancellation';
@@ -8,6 +9,7 @@ import type { StepEvent } from '../common/stepEvent';
 import type { ModelSpec } from '../core/modelPort';
 import type { CompleteRequest, DecodingParams, ExecutionProviderRequest, ModelInfoRequest } from '../protocol/sidecarProtocol';
 import { SidecarErrorCodes, requestLimits } from '../protocol/sidecarProtocol';
+import { healSegments, restoreRegionText } from './boundaryHealing';
 import { layoutCanvas, type CanvasLayout } from './contextLayout';
 import { runDecoder } from './decoderRunner';
 import { SidecarError, invalidRequest } from './errors';
@@ -78,7 +80,8 @@ export class ModelEngine {
 		const started = performance.now();
 		const decoding = this._decodingFor(params.decoding);
 		const tokenizeStart = performance.now();
-		const layout = this._layout(params);
+		const healed = healSegments(params.segments);
+		const layout = this._layout(healed.segments, params);
 		let tokenizeMs = performance.now() - tokenizeStart;
 		const forwardMsBefore = this._denoiser.forwardMs;
 		const deadline = started + (params.timeoutMs ?? requestLimits.defaultTimeoutMs);
@@ -92,7 +95,11 @@ export class ModelEngine {
 			},
 		});
 		const detokenizeStart = performance.now();
-		const regions = outcome.regions.map((r) => ({ text: this._tokenizer.decode(r.tokens), tokens: r.tokens.length, endedByEos: r.endedByEos }));
+		const regions = outcome.regions.map((r, i) => ({
+			text: restoreRegionText(this._tokenizer.decode(r.tokens), healed.moved[i]),
+			tokens: r.tokens.length,
+			endedByEos: r.endedByEos,
+		}));
 		tokenizeMs += performance.now() - detokenizeStart;
 		const ms = performance.now() - started;
 		const forwardMs = this._denoiser.forwardMs - forwardMsBefore;
@@ -134,8 +141,8 @@ export class ModelEngine {
 		return decoding;
 	}
 
-	private _layout(params: CompleteRequest.Params): CanvasLayout {
-		const segments = params.segments.map((s) => this._tokenizer.encode(s));
+	private _layout(texts: string[], params: CompleteRequest.Params): CanvasLayout {
+		const segments = texts.map((s) => this._tokenizer.encode(s));
 		const budgets = params.regions.map((r) => r.maxTokens);
 		return layoutCanvas(segments, budgets, this.manifest);
 	}

@@ -1,0 +1,82 @@
+"""recover_from_onnx.py: weights read back from an exported folder re-export to the same initialisers.
+
+Run: PYENV_VERSION=system OPENBLAS_NUM_THREADS=2 python3 -m unittest models/recipe/tests/test_recover.py
+"""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from export_onnx import export_onnx  # noqa: E402
+from model import DiffusionLM, ModelConfig  # noqa: E402
+from recover_from_onnx import initializers, recover  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+class RecoverTest(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.mkdtemp(prefix="recover-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def export_random(self, name, **kw):
+        """A folder like export_model_dir's, with random weights (every tensor distinct, as after training)."""
+        torch.manual_seed(3)
+        cfg = ModelConfig(vocab_size=97, hidden_size=32, num_layers=2, num_heads=4, num_kv_heads=2,
+                          intermediate_size=48, **kw)
+        src = DiffusionLM(cfg)
+        with torch.no_grad():
+            for p in src.parameters():
+                p.copy_(torch.randn_like(p) * 0.1)
+        folder = os.path.join(self.scratch, name)
+        os.makedirs(folder)
+        export_onnx(src, os.path.join(folder, "model.onnx"))
+        with open(os.path.join(folder, "model.json"), "w") as f:
+            json.dump({"vocabSize": 97, "hiddenSize": 32, "numLayers": 2, "numHeads": 4, "numKvHeads": 2,
+                       "intermediateSize": 48, "maxPositions": 1024, "logitShift": cfg.logit_shift,
+                       "causal": cfg.causal}, f)
+        return src, folder
+
+    def assert_round_trip(self, src, folder):
+        model, manifest = recover(folder, 0)
+        again = os.path.join(self.scratch, "again.onnx")
+        export_onnx(model, again)
+        a, b = initializers(again), initializers(os.path.join(folder, "model.onnx"))
+        self.assertEqual(set(a), set(b))
+        for name in b:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+        self.assertEqual(model.config.causal, src.config.causal)
+        self.assertEqual(model.config.tie_embeddings, src.config.tie_embeddings)
+        ids = torch.randint(0, 97, (1, 9))
+        with torch.no_grad():
+            torch.testing.assert_close(model.eval()(ids), src.eval()(ids))
+
+    def test_tied_diffusion_model_round_trips(self):
+        self.assert_round_trip(*self.export_random("tied", tie_embeddings=True, logit_shift=True))
+
+    def test_untied_causal_model_round_trips(self):
+        self.assert_round_trip(*self.export_random("causal", causal=True, logit_shift=True))
+
+    def test_refuses_a_graph_of_another_configuration(self):
+        _, folder = self.export_random("wrong", tie_embeddings=True)
+        with open(os.path.join(folder, "model.json")) as f:
+            manifest = json.load(f)
+        manifest["intermediateSize"] = 40
+        with open(os.path.join(folder, "model.json"), "w") as f:
+            json.dump(manifest, f)
+        with self.assertRaises(ValueError):
+            recover(folder, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
