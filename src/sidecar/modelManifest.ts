@@ -8,6 +8,7 @@ import type { ModelSpec } from '../core/modelPort';
 import type { DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames } from '../protocol/sidecarProtocol';
 import { modelInvalid } from './errors';
+import { validateDecoding } from './requestValidation';
 
 /** The special token ids of a model. */
 export interface SpecialTokens {
@@ -117,6 +118,11 @@ function readSpecialTokens(special: Record<string, unknown>): SpecialTokens {
 
 function readDecoding(value: unknown): DecodingParams {
 	const given = value === undefined ? {} : asRecord(value, 'decoding');
+	try {
+		validateDecoding(given);
+	} catch (e) {
+		throw modelInvalid(`model.json: ${(e as Error).message}`);
+	}
 	const merged = { ...defaultDecoding, ...given } as DecodingParams;
 	if (!decoderNames.includes(merged.decoder)) {
 		throw modelInvalid(`model.json: decoding.decoder must be one of ${decoderNames.join(', ')}`);

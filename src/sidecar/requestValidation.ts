@@ -69,7 +69,8 @@ const numericRules: Record<string, { min: number; max: number; integer: boolean 
 	refreshInterval: { min: 0, max: 1_000_000, integer: true },
 };
 
-function validateDecoding(value: unknown): void {
+/** Checks decoding overrides (of a request, or the defaults of a model.json); throws invalidRequest. */
+export function validateDecoding(value: unknown): void {
 	if (value === undefined) {
 		return;
 	}

@@ -73,6 +73,8 @@ describe('sidecar process (real onnxruntime, fixture model)', function () {
 		await assert.rejects(sidecar.load({ modelDir: noMask }), withCode(SidecarErrorCodes.modelInvalid, /specialTokens.mask must be an integer/));
 		const smallVocab = fixtureVariant((m) => (m.vocabSize = 100));
 		await assert.rejects(sidecar.load({ modelDir: smallVocab }), withCode(SidecarErrorCodes.modelInvalid, /does not fit the model's 100 embeddings/));
+		const badDefaults = fixtureVariant((m) => (m.decoding = { threshold: 'high' }));
+		await assert.rejects(sidecar.load({ modelDir: badDefaults }), withCode(SidecarErrorCodes.modelInvalid, /model.json: decoding.threshold must be a number/));
 	});
 
 	it('refuses a completion before a model is loaded, and bad input after', async () => {
