@@ -17,6 +17,8 @@ export function registerBenchCommand(program: Command): void {
 		.option('--thresholds <list>', 'd3llm entropy thresholds to sweep (default 0.1,0.3,0.5,0.7,0.9 plus the model\'s default)')
 		.option('--model <dir>', 'model folder (default: the shipped model)')
 		.option('--ar-model <dir>', 'autoregressive twin model, benchmarked as its own row (decoder ar)')
+		.option('--decoding <json>', 'JSON object of decoding knobs for the main model\'s rows, e.g. \'{"blockSize":8,"cacheDelay":1}\' (not decoder/threshold; not the --ar-model row)')
+		.option('--samples <file>', 'write each finished (row, task) as a JSON line: text, completion, reference, scores, tokens, forwards, ms')
 		.option('--max-tokens <n>', 'token budget per hole (fixed: the reference length never leaks into it)', '48')
 		.option('--cut <mode>', 'auto | line | none: keep only the first line (auto: for SingleLineInfilling tasks)', 'auto')
 		.option('--warmup <n>', 'untimed requests per decoder before measuring', '1')

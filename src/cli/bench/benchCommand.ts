@@ -1,7 +1,8 @@
 /**
  * `d3llm bench`: runs HumanEval-Infilling-shaped tasks through every decoder (and d3llm's threshold sweep) in
  * one warm sidecar process, scores them (exact match, edit similarity, pass@1), computes AUP, and prints a
- * markdown report (`--out`) or one JSON line (`--json`). `--latency` measures inline-completion latency instead.
+ * markdown report (`--out`) or one JSON line (`--json`), and with `--samples` every completion as JSON Lines.
+ * `--latency` measures inline-completion latency instead.
  */
 import * as path from 'node:path';
 import type { ModelLoadRequest } from '../../protocol/sidecarProtocol';
@@ -12,9 +13,11 @@ import { buildConfigs } from './benchConfig';
 import { parseBenchOptions, defaultBenchDecoders, defaultThresholds, type BenchCliOptions, type BenchOptions } from './benchOptions';
 import { reportJson, reportMarkdown, writeReport, type BenchReport } from './benchReport';
 import { runBench, type ConfigRun } from './benchRunner';
+import { writeSamples } from './benchSamples';
 import { summarizeRun } from './benchSummary';
 import type { BenchTask } from './benchTask';
 import { readTasks } from './dataset';
+import { overrideRejection } from './decodingOverrides';
 import { runLatencyBench } from './latencyBench';
 import { ModelCache } from './modelCache';
 import { scorePassAt1 } from './passScoring';
@@ -55,7 +58,7 @@ async function runQualityBench(backend: ModelCache, tasks: BenchTask[], options:
 	const modelDir = options.model ?? defaultModelDir();
 	const info = await backend.load(loadParams(options, modelDir));
 	const thresholds = options.thresholds ?? [...defaultThresholds, info.decoding.threshold];
-	const configs = buildConfigs(options.decoders ?? defaultBenchDecoders, thresholds, modelDir, options.arModel);
+	const configs = buildConfigs(options.decoders ?? defaultBenchDecoders, thresholds, modelDir, options.arModel, options.decoding);
 	const decodeBar = new ProgressBar(process.stderr, 'decode');
 	const runs = await runBench(backend, configs, tasks, {
 		maxTokens: options.maxTokens,
@@ -64,9 +67,12 @@ async function runQualityBench(backend: ModelCache, tasks: BenchTask[], options:
 		warmup: options.warmup,
 		stop,
 		onProgress: (done, total, row) => decodeBar.update(done, total, row),
+	}).catch((e: unknown) => {
+		throw overrideRejection(e, options.decoding) ?? e;
 	});
 	decodeBar.finish();
 	releaseSidecar();
+	saveSamples(runs, tasks, options);
 	const report = await scoreAndReport(runs, tasks, options, stop, { model: info.id, executionProvider: info.executionProvider, defaultThreshold: info.decoding.threshold });
 	emitReport(report, options);
 }
@@ -95,11 +101,19 @@ async function scoreAndReport(
 		tasks: tasks.length,
 		maxTokens: options.maxTokens,
 		cut: options.cut === 'auto' ? 'auto (at the line end for SingleLineInfilling tasks)' : options.cut,
+		decoding: options.decoding,
 		rows,
 		aup: buildAupTable(rows),
 		interrupted: stop.stopped,
 		command: ['d3llm', ...process.argv.slice(2)].join(' '),
 	};
+}
+
+function saveSamples(runs: readonly ConfigRun[], tasks: readonly BenchTask[], options: BenchOptions): void {
+	if (options.samples !== undefined) {
+		const count = writeSamples(options.samples, runs, new Map(tasks.map((task) => [task.taskId, task])));
+		process.stderr.write(`d3llm bench: wrote ${count} samples to ${options.samples}\n`);
+	}
 }
 
 function emitReport(report: BenchReport, options: BenchOptions): void {

@@ -1,11 +1,15 @@
 /**
  * Options of `d3llm bench` as commander hands them over, and their checked form: decoder and threshold
- * lists, budgets and limits, with a UsageError (exit 2) naming the option for anything invalid.
+ * lists, budgets and limits, decoding overrides and the samples file, with a UsageError (exit 2) naming the
+ * option for anything invalid.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { DecoderName } from '../../protocol/sidecarProtocol';
 import { decoderNames, requestLimits } from '../../protocol/sidecarProtocol';
 import { parseIntOption } from '../completeCommand';
 import { UsageError } from '../usageError';
+import { parseDecodingOverrides, type DecodingOverrides } from './decodingOverrides';
 import type { CutMode } from './scoring';
 
 /** Raw options (strings) from commander. */
@@ -16,6 +20,8 @@ export interface BenchCliOptions {
 	thresholds?: string;
 	model?: string;
 	arModel?: string;
+	decoding?: string;
+	samples?: string;
 	maxTokens: string;
 	cut: string;
 	warmup: string;
@@ -41,6 +47,10 @@ export interface BenchOptions {
 	readonly thresholds?: readonly number[];
 	readonly model?: string;
 	readonly arModel?: string;
+	/** `--decoding`: knobs for every request of the main model's rows (not the twin's). */
+	readonly decoding?: DecodingOverrides;
+	/** `--samples`: JSON Lines file of every finished (row, task). */
+	readonly samples?: string;
 	readonly maxTokens: number;
 	readonly cut: CutMode | 'auto';
 	readonly warmup: number;
@@ -67,6 +77,9 @@ export function parseBenchOptions(raw: BenchCliOptions): BenchOptions {
 	if (!raw.latency && raw.data === undefined) {
 		throw new UsageError('give the tasks with --data FILE.jsonl[.gz] (or run --latency)');
 	}
+	if (raw.latency && (raw.decoding !== undefined || raw.samples !== undefined)) {
+		throw new UsageError('--decoding and --samples belong to the quality benchmark, not --latency');
+	}
 	return {
 		data: raw.data,
 		limit: raw.limit === undefined ? undefined : parseIntOption(raw.limit, '--limit', 1, 1_000_000),
@@ -74,6 +87,8 @@ export function parseBenchOptions(raw: BenchCliOptions): BenchOptions {
 		thresholds: raw.thresholds === undefined ? undefined : parseThresholds(raw.thresholds),
 		model: raw.model,
 		arModel: raw.arModel,
+		decoding: raw.decoding === undefined ? undefined : parseDecodingOverrides(raw.decoding),
+		samples: raw.samples === undefined ? undefined : checkSamplesPath(raw.samples),
 		maxTokens: parseIntOption(raw.maxTokens, '--max-tokens', 1, requestLimits.maxTokensPerRegion),
 		cut: parseCut(raw.cut),
 		warmup: parseIntOption(raw.warmup, '--warmup', 0, 100),
@@ -124,4 +139,20 @@ function parseCut(value: string): CutMode | 'auto' {
 		throw new UsageError(`--cut must be auto, line or none (got ${JSON.stringify(value)})`);
 	}
 	return value;
+}
+
+/** The `--samples` file: its folder must exist, and the path must not be a folder. */
+export function checkSamplesPath(file: string): string {
+	const dir = path.dirname(path.resolve(file));
+	if (!isDirectory(dir)) {
+		throw new UsageError(`--samples: folder ${dir} does not exist`);
+	}
+	if (isDirectory(file)) {
+		throw new UsageError(`--samples: ${file} is a folder; give a file name`);
+	}
+	return file;
+}
+
+function isDirectory(file: string): boolean {
+	return fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() === true;
 }

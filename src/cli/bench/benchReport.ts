@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { aupRecord, type AupTable } from './aupTable';
 import type { BenchRow } from './benchSummary';
+import type { DecodingOverrides } from './decodingOverrides';
 import { renderSvgPlot } from './svgPlot';
 
 /** Everything a report shows. */
@@ -17,6 +18,8 @@ export interface BenchReport {
 	readonly defaultThreshold: number;
 	readonly maxTokens: number;
 	readonly cut: string;
+	/** `--decoding` overrides of the main model's rows (absent when none were given). */
+	readonly decoding?: DecodingOverrides;
 	readonly executionProvider: string;
 	readonly rows: readonly BenchRow[];
 	readonly aup: AupTable;
@@ -37,6 +40,7 @@ export function reportJson(report: BenchReport): string {
 		aupMetric: report.aup.metric,
 		yMax: report.aup.yMax,
 		interrupted: report.interrupted,
+		decoding: report.decoding ?? {},
 	});
 }
 
@@ -81,6 +85,9 @@ function settingsLines(report: BenchReport): string[] {
 		`- model: \`${report.model}\` on ${report.executionProvider}; default d3llm threshold τ = ${report.defaultThreshold}`,
 		`- budget: ${report.maxTokens} tokens per hole; cut: ${report.cut}`,
 	];
+	if (report.decoding !== undefined && Object.keys(report.decoding).length > 0) {
+		lines.push(`- decoding overrides (main model's rows; the ar-twin row keeps its model.json defaults): \`${JSON.stringify(report.decoding)}\``);
+	}
 	if (report.command !== undefined) {
 		lines.push(`- command: \`${report.command}\``);
 	}

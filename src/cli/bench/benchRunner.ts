@@ -4,7 +4,7 @@
  * a model on the same first tasks. Per task it records the client-side wall clock around the request.
  */
 import type { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import type { CompleteRequest, ModelLoadRequest } from '../../protocol/sidecarProtocol';
+import type { CompleteRequest, DecodingParams, ModelLoadRequest } from '../../protocol/sidecarProtocol';
 import type { BenchConfig } from './benchConfig';
 import type { BenchTask } from './benchTask';
 import { cutCompletion, type CutMode } from './scoring';
@@ -84,9 +84,15 @@ export function taskParams(config: BenchConfig, task: BenchTask, maxTokens: numb
 		requestId: `bench-${config.label}-${config.threshold ?? ''}-${task.taskId}`,
 		segments: [task.prompt, task.suffix],
 		regions: [{ maxTokens }],
-		decoding: config.threshold === undefined ? { decoder: config.decoder } : { decoder: config.decoder, threshold: config.threshold },
+		decoding: requestDecoding(config),
 		streamSteps: false,
 	};
+}
+
+/** The row's decoding overrides, then its decoder and threshold (which always win). */
+function requestDecoding(config: BenchConfig): Partial<DecodingParams> {
+	const decoding = { ...config.decoding, decoder: config.decoder };
+	return config.threshold === undefined ? decoding : { ...decoding, threshold: config.threshold };
 }
 
 /** The cut for a task under `mode`. */

@@ -51,6 +51,28 @@ describe('d3llm bench (CLI through the real sidecar)', function () {
 		assert.ok(fs.readFileSync(out.replace(/\.md$/, '.svg'), 'utf8').startsWith('<svg'));
 	});
 
+	it('sends --decoding overrides to the main model\'s rows, records them, and writes --samples', () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd3llm-bench-'));
+		const [out, samples] = [path.join(dir, 'report.md'), path.join(dir, 'samples.jsonl')];
+		const decoding = '{"eosAtLeftmostOnly":true,"blockSize":4,"cacheDelay":1}';
+		const args = ['bench', '--data', fixtureData, '--limit', '2', '--model', fixtureModel, '--ar-model', fixtureCausalModel, '--decoders', 'd3llm', '--thresholds', '0.5', '--max-tokens', '8'];
+		const run = d3llm([...args, '--decoding', decoding, '--samples', samples, '--out', out, '--json']);
+		assert.equal(run.code, 0, run.stderr);
+		assert.deepEqual(JSON.parse(run.stdout.trim()).decoding, JSON.parse(decoding));
+		assert.match(fs.readFileSync(out, 'utf8'), /- decoding overrides \(main model's rows; .*\): `\{"eosAtLeftmostOnly":true,"blockSize":4,"cacheDelay":1\}`/);
+		assert.match(run.stderr, /wrote 4 samples to /);
+		const lines = fs.readFileSync(samples, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+		assert.deepEqual(lines.map((l) => `${l.row} ${l.model} ${l.taskId}`), [
+			'd3llm τ=0.5 tiny-random SingleLineInfilling/fixture/add/L0', 'd3llm τ=0.5 tiny-random SingleLineInfilling/fixture/is_even/L0',
+			'ar-twin tiny-random-causal SingleLineInfilling/fixture/add/L0', 'ar-twin tiny-random-causal SingleLineInfilling/fixture/is_even/L0',
+		]);
+		assert.equal(lines[0].reference, '    return a + b\n');
+		assert.ok(lines.every((l) => l.completion.endsWith('\n') && l.text.startsWith(l.completion.slice(0, -1)) && l.tokens <= 8 && l.forwards >= 1));
+		const rejected = d3llm([...args, '--decoding', '{"blockSize":0}']);
+		assert.equal(rejected.code, 2, rejected.stderr);
+		assert.match(rejected.stderr, /^d3llm: --decoding: blockSize must be an integer in \[1, \d+\] \(got 0\)$/m);
+	});
+
 	it('measures inline latency through the warm sidecar and splits it', () => {
 		const run = d3llm(['bench', '--latency', '--model', fixtureModel, '--requests', '3', '--max-tokens', '16', '--context-chars', '2000', '--json']);
 		assert.equal(run.code, 0, run.stderr);
@@ -67,7 +89,8 @@ describe('d3llm bench (CLI through the real sidecar)', function () {
 
 	it('stops cleanly on Ctrl+C (SIGINT) and still prints what finished', async () => {
 		distFile('cli.js');
-		const args = ['bench', '--data', fixtureData, '--model', fixtureModel, '--decoders', 'vanilla,d3llm', '--thresholds', '0.1,0.5,0.9', '--max-tokens', '48', '--json'];
+		const samples = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd3llm-bench-')), 'samples.jsonl');
+		const args = ['bench', '--data', fixtureData, '--model', fixtureModel, '--decoders', 'vanilla,d3llm', '--thresholds', '0.1,0.5,0.9', '--max-tokens', '48', '--json', '--samples', samples];
 		const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'd3llm.js'), ...args]);
 		let stdout = '';
 		let stderr = '';
@@ -85,6 +108,7 @@ describe('d3llm bench (CLI through the real sidecar)', function () {
 		assert.equal(result.interrupted, true);
 		const finished = result.results.reduce((n: number, r: { tasks: number }) => n + r.tasks, 0);
 		assert.ok(finished >= 1 && finished < 16, `finished ${finished} of 16`);
+		assert.equal(fs.readFileSync(samples, 'utf8').trim().split('\n').length, finished, 'the samples hold what finished');
 	});
 
 	it('rejects bad options and bad data with a message and a non-zero exit', () => {
@@ -96,6 +120,8 @@ describe('d3llm bench (CLI through the real sidecar)', function () {
 			[['bench', '--data', fixtureData, '--decoders', 'beam'], /--decoders: unknown decoder "beam"/],
 			[['bench', '--data', fixtureData, '--thresholds', 'x'], /--thresholds: "x" is not a non-negative number/],
 			[['bench', '--data', fixtureData, '--jobs', '8'], /--jobs must be an integer from 1 to 2/],
+			[['bench', '--data', fixtureData, '--decoding', '[1]'], /--decoding must be a JSON object/],
+			[['bench', '--data', fixtureData, '--samples', path.join(path.dirname(bad), 'missing', 's.jsonl')], /--samples: folder .*missing does not exist/],
 		];
 		for (const [args, pattern] of cases) {
 			const run = d3llm(args);
