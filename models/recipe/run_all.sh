@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole recipe of the embedded model, from a clean clone (models/recipe/README.md):
 #   corpus -> tokenizer -> pre-tokenise -> train the AR twin -> train the diffusion model from it (Dream-style)
-#   -> export both to models/ -> single-line infilling check on the validation split.
+#   -> export both to models/ -> tune the decoding defaults and measure single-line infilling on the
+#   validation split through the engine (d3llm bench), written into model.json.
 # Every stage is cached/resumable: rerunning skips finished stages and resumes training from the last
 # checkpoint. Needs: apt (Debian bookworm), npm registry, node_modules installed (npm ci), python3-torch,
 # python3-onnx, python3-numpy, libopenblas0-pthread.
@@ -49,15 +50,14 @@ nice -n 10 $PY models/recipe/train.py --objective diffusion --logit-shift --init
   --seed 4321 --lr 1e-3 --data "$DATA/tok" --run "$TRAIN/dream" --max-tokens "$DREAM_TOKENS" \
   >>"$TRAIN/dream/stdout.log" 2>&1
 
-echo "== 5/6 quality check (validation split, 200 single-line tasks)"
-for obj in dream ar; do
-  $PY models/recipe/eval_infill.py run --model "$TRAIN/$obj/model.pt" --tasks "$DATA/val_single_line.jsonl" \
-    --tokenizer "$DATA/tok/tokenizer.json" --limit 200 --out "$TRAIN/$obj/quality.json"
-done
-
-echo "== 6/6 export"
+echo "== 5/6 export"
 $PY models/recipe/train.py export --run "$TRAIN/dream" --out models/d3llm-tiny-code --id d3llm-tiny-code \
-  --tokenizer "$DATA/tok/tokenizer.json" --quality-json "$TRAIN/dream/quality.json"
+  --tokenizer "$DATA/tok/tokenizer.json"
 $PY models/recipe/train.py export --run "$TRAIN/ar" --out models/d3llm-tiny-code-ar --id d3llm-tiny-code-ar \
-  --tokenizer "$DATA/tok/tokenizer.json" --quality-json "$TRAIN/ar/quality.json"
-echo "done: models/d3llm-tiny-code, models/d3llm-tiny-code-ar"
+  --tokenizer "$DATA/tok/tokenizer.json"
+
+echo "== 6/6 tune the default decoding on the validation split and record validation numbers in model.json"
+npm run build --silent
+node models/recipe/tune_decoding.mjs --data "$DATA/val_single_line.jsonl" --model models/d3llm-tiny-code \
+  --ar-model models/d3llm-tiny-code-ar --write > "$TRAIN/quality.json"
+echo "done: models/d3llm-tiny-code, models/d3llm-tiny-code-ar (validation numbers: $TRAIN/quality.json)"

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * Tunes the shipped model's default decoding parameters on the corpus VALIDATION split (never on benchmark
+ * data) and records the measured validation numbers in model.json (issue 3, "Ship"): single-line infilling
+ * exact match and edit similarity with the `d3llm` and `ar` decoders on the diffusion model, and with the
+ * autoregressive twin. Everything runs through `d3llm bench`, i.e. the real engine and sidecar.
+ *
+ * Grid: d3llm entropy threshold × EOS policy (anywhere / leftmost undecided position only) × block size.
+ * Choice: the highest mean edit similarity (ties: exact match, then tokens per forward) — on a few hundred
+ * tasks a small model's exact-match count is too small to rank settings by itself.
+ *
+ * Usage:
+ *   node models/recipe/tune_decoding.mjs --data /work/d3llm-data/val_single_line.jsonl \
+ *     --model models/d3llm-tiny-code --ar-model models/d3llm-tiny-code-ar [--limit 200] [--write]
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'bin', 'd3llm.js');
+const { values: opts } = parseArgs({
+	options: {
+		data: { type: 'string' },
+		model: { type: 'string', default: path.join(root, 'models', 'd3llm-tiny-code') },
+		'ar-model': { type: 'string', default: path.join(root, 'models', 'd3llm-tiny-code-ar') },
+		limit: { type: 'string', default: '200' },
+		thresholds: { type: 'string', default: '0.3,0.7,1.5' },
+		'block-sizes': { type: 'string', default: '16,32' },
+		'max-tokens': { type: 'string', default: '32' },
+		write: { type: 'boolean', default: false },
+	},
+});
+if (!opts.data || !fs.existsSync(opts.data)) {
+	console.error('give the validation tasks with --data FILE (models/recipe/eval_infill.py extract writes them)');
+	process.exit(2);
+}
+if (path.resolve(opts.data).split(path.sep).includes('shared')) {
+	console.error('refusing to tune on a file under shared/ (benchmark data)');
+	process.exit(2);
+}
+
+function bench(args) {
+	const common = ['bench', '--data', opts.data, '--limit', opts.limit, '--cut', 'line', '--max-tokens', opts['max-tokens'], '--json'];
+	const out = execFileSync(process.execPath, [cli, ...common, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+	return JSON.parse(out.trim().split('\n').pop());
+}
+
+function rowSummary(row, decoding) {
+	return {
+		decoder: row.decoder, ...decoding, threshold: row.threshold ?? undefined, tasks: row.tasks,
+		exactMatch: row.exactMatch, editSimilarity: row.editSimilarity, tpf: row.tpf, msP50: row.msP50,
+	};
+}
+
+const sweep = [];
+for (const eosAtLeftmostOnly of [false, true]) {
+	for (const blockSize of opts['block-sizes'].split(',').map(Number)) {
+		const decoding = { eosAtLeftmostOnly, blockSize };
+		process.stderr.write(`tune: ${JSON.stringify(decoding)}\n`);
+		const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', opts.thresholds, '--decoding', JSON.stringify(decoding)]);
+		sweep.push(...report.results.map((row) => rowSummary(row, decoding)));
+	}
+}
+const better = (a, b) => a.editSimilarity - b.editSimilarity || a.exactMatch - b.exactMatch || a.tpf - b.tpf;
+const best = sweep.reduce((a, b) => (better(b, a) > 0 ? b : a));
+const tuned = { threshold: best.threshold, blockSize: best.blockSize, eosAtLeftmostOnly: best.eosAtLeftmostOnly };
+process.stderr.write(`tune: best ${JSON.stringify(tuned)} (edit similarity ${best.editSimilarity}, EM ${best.exactMatch})\n`);
+
+const final = bench(['--model', opts.model, '--decoders', 'ar,d3llm', '--thresholds', String(tuned.threshold),
+	'--decoding', JSON.stringify({ blockSize: tuned.blockSize, eosAtLeftmostOnly: tuned.eosAtLeftmostOnly }), '--ar-model', opts['ar-model']]);
+const byLabel = Object.fromEntries(final.results.map((row) => [row.label, row]));
+const measured = (row) => ({ exactMatch: row.exactMatch, editSimilarity: row.editSimilarity, tpf: row.tpf, msP50: row.msP50 });
+const quality = {
+	metric: 'single-line infilling on the corpus validation split (first line; exact match and edit similarity in %, after trimming line ends)',
+	tasks: final.tasks,
+	maxTokens: Number(opts['max-tokens']),
+	measuredWith: 'd3llm bench (the engine and sidecar), models/recipe/tune_decoding.mjs',
+	decoders: { d3llm: measured(byLabel.d3llm), ar: measured(byLabel.ar) },
+	autoregressiveTwin: { model: byLabel['ar-twin'].model, ...measured(byLabel['ar-twin']) },
+	tuning: { criterion: 'highest edit similarity, then exact match, then tokens per forward', chosen: tuned, sweep },
+	measuredAt: new Date().toISOString(),
+};
+console.log(JSON.stringify(quality, null, 1));
+
+if (opts.write) {
+	updateManifest(opts.model, (m) => ({ ...m, decoding: { ...m.decoding, ...tuned }, quality }));
+	updateManifest(opts['ar-model'], (m) => ({
+		...m,
+		quality: { metric: quality.metric, tasks: quality.tasks, maxTokens: quality.maxTokens, measuredWith: quality.measuredWith,
+			decoders: { ar: measured(byLabel['ar-twin']) }, diffusionTwin: { model: byLabel.d3llm.model, d3llm: quality.decoders.d3llm }, measuredAt: quality.measuredAt },
+	}));
+	process.stderr.write(`tune: wrote decoding and quality into ${opts.model}/model.json and quality into ${opts['ar-model']}/model.json\n`);
+}
+
+function updateManifest(dir, change) {
+	const file = path.join(dir, 'model.json');
+	const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+	fs.writeFileSync(file, `${JSON.stringify(change(manifest), null, 2)}\n`);
+}
