@@ -112,6 +112,23 @@ def _recover_with(cfg: ModelConfig, shipped: Dict[str, np.ndarray]) -> Diffusion
     return model
 
 
+def lineage_extra(manifest: dict, model_dir: str) -> dict:
+    """What train.py export reports about an initialisation: tokens and seconds of the whole lineage."""
+    training = manifest.get("training", {})
+    objective = "ar" if manifest.get("causal") else "diffusion"
+    own = "%s %s tokens" % (training.get("tokens"), objective)
+    earlier = training.get("initialisedFrom")
+    sha = manifest.get("sha256")
+    sha = sha.get("model.onnx") if isinstance(sha, dict) else sha
+    return {
+        "objective": objective,
+        "tokens": training.get("tokensIncludingInitialisation") or training.get("tokens"),
+        "train_seconds": training.get("trainSecondsIncludingInitialisation") or training.get("trainSeconds"),
+        "lineage": "%s (model.onnx sha256 %s): %s" % (manifest.get("id"), str(sha)[:12], "%s, then %s" % (earlier, own) if earlier else own),
+        "recovered_from": os.path.abspath(model_dir),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model-dir", required=True, help="exported folder: model.onnx + model.json")
@@ -123,9 +140,7 @@ def main() -> None:
         model, manifest = recover(args.model_dir, args.max_positions)
     except (ValueError, OSError) as e:
         raise SystemExit("cannot recover weights from %s: %s" % (args.model_dir, e))
-    training = manifest.get("training", {})
-    extra = {"objective": "ar" if manifest.get("causal") else "diffusion", "tokens": training.get("tokens"),
-             "recovered_from": os.path.abspath(args.model_dir), "sha256": manifest.get("sha256")}
+    extra = lineage_extra(manifest, args.model_dir)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     save_checkpoint(args.out, model, extra)
     print("recovered %d parameters from %s -> %s" % (model.num_params(), args.model_dir, args.out))

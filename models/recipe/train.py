@@ -375,9 +375,14 @@ def export(args) -> None:
                                  "position i), bidirectional; same layouts")
     if extra.get("init_from") and os.path.exists(extra["init_from"]):
         src = torch.load(extra["init_from"], map_location="cpu").get("extra", {})
-        training["initialisedFrom"] = ("%s weights after %s tokens (AR-to-diffusion adaptation as in Dream 7B)"
-                                       % (src.get("objective"), src.get("tokens")))
+        if src.get("lineage"):  # a model recovered from an exported folder (recover_from_onnx.py)
+            training["initialisedFrom"] = "%s; recovered from its model.onnx and trained on" % src["lineage"]
+        else:
+            training["initialisedFrom"] = ("%s weights after %s tokens (AR-to-diffusion adaptation as in Dream 7B)"
+                                           % (src.get("objective"), src.get("tokens")))
         training["tokensIncludingInitialisation"] = extra["tokens"] + int(src.get("tokens") or 0)
+        if src.get("train_seconds"):
+            training["trainSecondsIncludingInitialisation"] = round(extra["train_seconds"] + src["train_seconds"])
     if args.training_json:
         with open(args.training_json) as f:
             training.update(json.load(f))
