@@ -5,7 +5,8 @@ Variants (2 layers, hidden 64, 4 heads, 2 KV heads, intermediate 128, vocab 512,
   tiny-random-causal  causal true,  logitShift true,  layout psm     (autoregressive twin style)
 Weights are random from a fixed seed, scaled so that outputs are peaked (entropies and confidences
 vary across rows, argmax ties are unlikely). Both share one tokenizer.json: byte-level BPE, vocab
-512, trained by models/recipe/tokenizer/train_tokenizer.js on a few Python 3.11 stdlib files.
+512, trained by models/recipe/corpus/train_tokenizer.js (--style fixture) on a few Python 3.11 stdlib
+files and checked by models/recipe/corpus/check_tokenizer.js.
 
 Usage:  PYENV_VERSION=system python3 models/recipe/make_fixture.py [--out test/fixtures/models]
         [--variant tiny-random ...] [--retrain-tokenizer]
@@ -63,9 +64,10 @@ def randomise(model: DiffusionLM) -> None:
 
 
 def train_tokenizer(path: str) -> None:
-    script = os.path.join(HERE, "tokenizer", "train_tokenizer.js")
-    subprocess.run(["node", script, "--vocab-size", "512", "--out", path, *TOKENIZER_CORPUS], check=True, cwd=ROOT)
-    check = os.path.join(HERE, "tokenizer", "check_tokenizer.js")
+    script = os.path.join(HERE, "corpus", "train_tokenizer.js")
+    subprocess.run(["node", script, "--style", "fixture", "--vocab", str(BASE["vocab_size"]), "--out", path,
+                    *TOKENIZER_CORPUS], check=True, cwd=ROOT)
+    check = os.path.join(HERE, "corpus", "check_tokenizer.js")
     subprocess.run(["node", check, path, TOKENIZER_SAMPLE], check=True, cwd=ROOT)
 
 

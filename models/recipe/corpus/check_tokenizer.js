@@ -5,7 +5,7 @@
 // NOTE for the runtime: @huggingface/tokenizers defaults clean_up_tokenization_spaces to TRUE
 // (it turns " ?" into "?" etc. when decoding). Construct it as
 // new Tokenizer(json, { clean_up_tokenization_spaces: false }) for exact round trips.
-// Usage: node models/recipe/tokenizer/check_tokenizer.js tokenizer.json [TEXT_FILE...]
+// Usage: node models/recipe/corpus/check_tokenizer.js tokenizer.json [TEXT_FILE...]
 'use strict';
 const fs = require('fs');
 const native = require('tokenizers');
