@@ -5,7 +5,8 @@
  * completion's first line in ⟨⟩, the full completion, and whether the first line equals the expected one.
  * The examples were written before the model was evaluated on them and are never used for training/tuning.
  *
- * Usage: node docs/examples/run.mjs [--model DIR] [--decoder NAME] [--max-tokens N] [--file F.jsonl]
+ * Usage: node docs/examples/run.mjs [--model DIR] [--decoder NAME] [--threshold T] [--block-size B] [--eos-leftmost]
+ *                                   [--max-tokens N] [--file F.jsonl]
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,6 +21,9 @@ const { values } = parseArgs({
 	options: {
 		model: { type: 'string' },
 		decoder: { type: 'string' },
+		threshold: { type: 'string' },
+		'block-size': { type: 'string' },
+		'eos-leftmost': { type: 'boolean', default: false },
 		'max-tokens': { type: 'string', default: '24' },
 		file: { type: 'string', default: path.join(here, 'simple-completions.jsonl') },
 	},
@@ -52,6 +56,9 @@ function complete(example) {
 	const args = [cli, 'complete', '--prefix-file', prefixFile, '--suffix-file', suffixFile, '--max-tokens', values['max-tokens'], '--json'];
 	if (values.model) args.push('--model', values.model);
 	if (values.decoder) args.push('--decoder', values.decoder);
+	if (values.threshold) args.push('--threshold', values.threshold);
+	if (values['block-size']) args.push('--block-size', values['block-size']);
+	if (values['eos-leftmost']) args.push('--eos-leftmost');
 	return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }).trim().split('\n').pop());
 }
 
