@@ -30,6 +30,12 @@ same windows and span sampler as the diffusion model, so both see the same data.
 Data order: a deterministic permutation of all windows per epoch (seeded by seed and epoch); each example's
 randomness comes from a generator seeded by (seed, epoch, index), so a resumed run reproduces the stream
 exactly from its saved (epoch, index).
+
+Parallel producer (``ParallelStream``, train.py ``--data-workers N``): since every batch is a pure function
+of its first stream position (epoch * windows + index), N worker processes (torch DataLoader) build batch k
+at position start + k * batch and the loader hands them back in order: the same batches as ``Stream``, and
+``state()`` counts only the batches the trainer has taken, so resuming is exact with any number of workers
+(batches prefetched but not taken are simply built again).
 """
 from __future__ import annotations
 
@@ -307,6 +313,83 @@ class Stream:
             self.index += 1
             out.append(make_example(self.kind, self.split.window(w), self.nl, rng, self.split.seq_len))
         return collate(out)
+
+
+    def close(self) -> None:
+        """Nothing to release (ParallelStream stops its workers here)."""
+
+
+def batch_at(split: TokenSplit, nl, kind: str, batch: int, seed: int, position: int,
+             orders: Optional[Dict[int, np.ndarray]] = None) -> Dict[str, np.ndarray]:
+    """The batch that Stream yields when its position (epoch * len(split) + index) is ``position``."""
+    n = len(split)
+    orders = {} if orders is None else orders
+    out = []
+    for g in range(position, position + batch):
+        epoch, index = divmod(g, n)
+        if epoch not in orders:
+            orders.clear()  # one epoch's permutation at a time
+            orders[epoch] = split.order(seed, epoch)
+        rng = np.random.default_rng([seed, epoch, index])
+        out.append(make_example(kind, split.window(int(orders[epoch][index])), nl, rng, split.seq_len))
+    return collate(out)
+
+
+class _BatchesFrom:
+    """Map-style dataset for torch's DataLoader: item k is the k-th batch from a start position."""
+
+    def __init__(self, split: TokenSplit, nl, kind: str, batch: int, seed: int, start: int) -> None:
+        self.args = (split, nl, kind, batch, seed)
+        self.start = start
+        self.orders: Dict[int, np.ndarray] = {}
+
+    def __getitem__(self, k: int) -> Dict[str, np.ndarray]:
+        split, nl, kind, batch, seed = self.args
+        return batch_at(split, nl, kind, batch, seed, self.start + k * batch, self.orders)
+
+
+def _as_is(x):
+    return x
+
+
+class ParallelStream:
+    """Stream's batches, built ahead by ``workers`` processes; same interface (next, state, close)."""
+
+    def __init__(self, split: TokenSplit, nl, kind: str, batch: int, seed: int, workers: int = 2,
+                 epoch: int = 0, index: int = 0, prefetch: int = 4) -> None:
+        import itertools
+
+        from torch.utils.data import DataLoader
+
+        if workers < 1:
+            raise ValueError("ParallelStream needs at least one worker (use Stream for none)")
+        self.n, self.batch = len(split), batch
+        self.start = epoch * self.n + index
+        self.taken = 0
+        dataset = _BatchesFrom(split, nl, kind, batch, seed, self.start)
+        import multiprocessing
+
+        # fork: workers share the memory-mapped split and need nothing pickled (they never touch CUDA)
+        context = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        self._loader = DataLoader(dataset, batch_size=None, sampler=itertools.count(), num_workers=workers,
+                                  collate_fn=_as_is, prefetch_factor=prefetch, persistent_workers=False,
+                                  multiprocessing_context=context)
+        self._it = iter(self._loader)
+
+    def state(self) -> Dict[str, int]:
+        epoch, index = divmod(self.start + self.taken * self.batch, self.n)
+        return {"epoch": epoch, "index": index}
+
+    def next(self) -> Dict[str, np.ndarray]:
+        out = next(self._it)
+        self.taken += 1
+        return out
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        it, self._it = self._it, None
+        if it is not None and hasattr(it, "_shutdown_workers"):
+            it._shutdown_workers()
 
 
 def make_example(kind: str, x: np.ndarray, nl, rng: np.random.Generator, seq_len: int):

@@ -25,16 +25,28 @@ EMA, optimizer, step, tokens, data position, RNG states, elapsed time, validatio
 ``<run>/model.pt`` (EMA weights, ``model.save_checkpoint`` format, what export_onnx.py reads). A restarted
 run resumes from ``ckpt.pt`` automatically. SIGTERM/SIGINT save a checkpoint before exiting.
 
+Devices and sizes (models/recipe/gpu/, README "Training on a GPU session"): ``--device cuda`` puts the model
+and the batches on the GPU and runs the forward pass and the loss under bf16 autocast with TF32 matmuls,
+keeping fp32 master weights, optimizer state and EMA; the masking randomness stays on the CPU generator,
+and checkpoints always hold CPU tensors, so a run trained on a GPU loads and resumes here. ``--size``
+picks the network: ``small`` (SMALL, the shipped 5 M model, default), ``medium`` (MEDIUM, 15.7 M; ~38 MB
+as fp16 ONNX) or ``tiny`` (TINY, tests); the configuration is stored in every checkpoint, so export and
+recovery need no flag. ``--data-workers N`` builds batches in N worker processes (data.ParallelStream:
+the very batches of the serial stream, in the same order, so resuming is exact either way);
+``--max-minutes`` stops the loop (with a final evaluation and checkpoint) after that much wall-clock time.
+
 Usage:
   PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3 models/recipe/train.py --objective diffusion \
       --data /work/d3llm-data/tok --run /work/d3llm-train/diffusion --max-tokens 20000000
   ... --objective ar --run /work/d3llm-train/ar
   ... --tiny   (a few steps of a tiny model; for CI)
-  python3 models/recipe/train.py export --run /work/d3llm-train/diffusion --out models/d3llm-tiny-code
+  ... --device cuda --size medium --batch 128 --data-workers 4   (GPU; see models/recipe/gpu/device_train.sh)
+  python3 models/recipe/train.py export --run /work/d3llm-train/diffusion --out models/d3llm-tiny-code [--fp16-weights]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -57,12 +69,18 @@ SMALL = dict(vocab_size=8192, hidden_size=256, num_layers=4, num_heads=4, num_kv
              intermediate_size=704, max_positions=1024, tie_embeddings=True)
 TINY = dict(vocab_size=8192, hidden_size=32, num_layers=2, num_heads=4, num_kv_heads=2,
             intermediate_size=48, max_positions=1024, tie_embeddings=True)
+# 8 layers, hidden 384, 6 heads / 2 KV heads (head dim 64), SwiGLU 1024: 15.74 M parameters with the
+# 8192 vocabulary; model.onnx with fp16 weights ~38 MB (the tied embedding is stored twice there).
+MEDIUM = dict(vocab_size=8192, hidden_size=384, num_layers=8, num_heads=6, num_kv_heads=2,
+              intermediate_size=1024, max_positions=1024, tie_embeddings=True)
+SIZES = {"tiny": TINY, "small": SMALL, "medium": MEDIUM}
+CPU_HARDWARE = "1 CPU core, fp32, PyTorch 1.13 (Debian)"
 
 
 def hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
     """model.forward without the LM head (positions 0..n-1, key padding from ``attention``)."""
     b, n = ids.shape
-    pos = torch.arange(n).unsqueeze(0).expand(b, n)
+    pos = torch.arange(n, device=ids.device).unsqueeze(0).expand(b, n)
     mask = model._mask(b, n, 0, attention, ids.device)
     cos, sin = rope_cos_sin(pos, model.inv_freq)
     x = model.embed_tokens(ids)
@@ -71,8 +89,15 @@ def hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor
     return model.norm(x)
 
 
+def model_device(model) -> torch.device:
+    return model.embed_tokens.weight.device
+
+
 def diffusion_loss(model, batch: Dict[str, np.ndarray], gen: torch.Generator, fixed_t=None):
-    """MDLM loss of a batch; returns (loss, stats)."""
+    """MDLM loss of a batch; returns (loss, stats).
+
+    The masking is drawn on the CPU (``gen``) whatever the model's device, so a run draws the same masks
+    on a GPU; stats["masked_ce"] is a 0-dim tensor (no device sync), "n_masked" and "tokens" are ints."""
     ids = torch.from_numpy(batch["ids"])
     cand = torch.from_numpy(batch["flag"])
     att = torch.from_numpy(batch["attention"])
@@ -93,6 +118,10 @@ def diffusion_loss(model, batch: Dict[str, np.ndarray], gen: torch.Generator, fi
         c = torch.nonzero(cand[i]).flatten()
         masked[i, c[torch.randint(len(c), (1,), generator=gen)]] = True
     inp = torch.where(masked, torch.full_like(ids, D.MASK), ids)
+    n_masked, n_tokens = int(masked.sum()), int(att.sum())
+    dev = model_device(model)
+    if dev.type != "cpu":
+        ids, inp, att, masked, cand, t = (x.to(dev, non_blocking=True) for x in (ids, inp, att, masked, cand, t))
     h = hidden_states(model, inp, att)
     if shift:
         sel = masked[:, 1:]
@@ -106,13 +135,18 @@ def diffusion_loss(model, batch: Dict[str, np.ndarray], gen: torch.Generator, fi
     w = (1.0 / t)[:, None].expand_as(ids)[masked]
     ncand = cand.sum().clamp(min=1)
     loss = (ce * w).sum() / ncand
-    return loss, {"masked_ce": ce.mean().item(), "n_masked": int(masked.sum()), "tokens": int(att.sum())}
+    return loss, {"masked_ce": ce.detach().mean(), "n_masked": n_masked, "tokens": n_tokens}
 
 
 def ar_loss(model, batch: Dict[str, np.ndarray]):
+    """Next-token loss of a batch; returns (loss, stats) with stats["middle_ce"] a 0-dim tensor."""
     ids = torch.from_numpy(batch["ids"])
     att = torch.from_numpy(batch["attention"])
     mid = torch.from_numpy(batch["flag"])
+    n_tokens = int(att.sum())
+    dev = model_device(model)
+    if dev.type != "cpu":
+        ids, att, mid = (x.to(dev, non_blocking=True) for x in (ids, att, mid))
     h = hidden_states(model, ids, att)
     logits = model.lm_head(h[:, :-1])
     tgt = ids[:, 1:]
@@ -120,8 +154,8 @@ def ar_loss(model, batch: Dict[str, np.ndarray]):
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), reduction="none").view_as(tgt)
     loss = (ce * valid).sum() / valid.sum()
     midv = mid[:, 1:] & valid
-    mce = ((ce * midv).sum() / midv.sum().clamp(min=1)).item()
-    return loss, {"middle_ce": mce, "tokens": int(att.sum())}
+    mce = (ce * midv).detach().sum() / midv.sum().clamp(min=1)
+    return loss, {"middle_ce": mce, "tokens": n_tokens}
 
 
 class EMA:
@@ -132,6 +166,16 @@ class EMA:
     @torch.no_grad()
     def update(self, model: torch.nn.Module, step: int) -> None:
         d = min(self.decay, (1 + step) / (10 + step))
+        if model_device(model).type != "cpu":  # one fused kernel per list instead of two per tensor
+            cur = model.state_dict()
+            keys = [k for k, v in cur.items() if v.dtype.is_floating_point]
+            shadow = [self.shadow[k] for k in keys]
+            torch._foreach_mul_(shadow, d)
+            torch._foreach_add_(shadow, [cur[k].detach() for k in keys], alpha=1 - d)
+            for k, v in cur.items():
+                if not v.dtype.is_floating_point:
+                    self.shadow[k].copy_(v)
+            return
         for k, v in model.state_dict().items():
             if v.dtype.is_floating_point:
                 self.shadow[k].mul_(d).add_(v.detach(), alpha=1 - d)
@@ -156,7 +200,8 @@ def tokenizer_vocab_size(tok_dir: str) -> Optional[int]:
 
 
 def build_model(args) -> DiffusionLM:
-    cfg = dict(TINY if args.tiny else SMALL)
+    """The network of ``--size`` (``--tiny`` implies tiny), on the CPU, initialised from ``--seed``."""
+    cfg = dict(TINY if args.tiny else SIZES[getattr(args, "size", "small")])
     vs = tokenizer_vocab_size(args.data) if getattr(args, "data", None) else None
     if vs:
         cfg["vocab_size"] = vs
@@ -184,10 +229,10 @@ def evaluate(model, val_batches, objective: str) -> Dict[str, float]:
             b = batch["ids"].shape[0]
             t = ((torch.arange(b) + 0.5) / b).clamp(1e-3, 1.0)  # fixed t grid
             loss, st = diffusion_loss(model, batch, g, fixed_t=t)
-            extra += st["masked_ce"]
+            extra += float(st["masked_ce"])
         else:
             loss, st = ar_loss(model, batch)
-            extra += st["middle_ce"]
+            extra += float(st["middle_ce"])
         tot += loss.item()
         n += 1
     model.train()
@@ -195,8 +240,85 @@ def evaluate(model, val_batches, objective: str) -> Dict[str, float]:
     return {"val_loss": tot / n, key: extra / n}
 
 
+def select_device(args) -> torch.device:
+    """``--device``: cpu (default) or cuda (refused with a clear message when no GPU is visible)."""
+    if args.device == "cpu":
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        sys.exit("--device cuda: no CUDA device is visible to PyTorch %s" % torch.__version__)
+    allow_tf32()
+    return torch.device("cuda")
+
+
+def allow_tf32() -> None:
+    """TF32 for the fp32 matmuls that autocast leaves (the optimizer's math stays fp32)."""
+    try:
+        if hasattr(torch.backends.cuda.matmul, "fp32_precision"):  # PyTorch >= 2.9: the legacy flags warn
+            torch.backends.cuda.matmul.fp32_precision = "tf32"
+            torch.backends.cudnn.conv.fp32_precision = "tf32"
+        else:
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+    except (AttributeError, RuntimeError, ValueError) as e:  # a speed setting: never worth a failed run
+        print("train.py: TF32 not enabled (%s)" % e, file=sys.stderr)
+
+
+def hardware_note(device: torch.device) -> Optional[str]:
+    """What model.json's training.hardware says for a run on this device (None: the CPU default)."""
+    if device.type == "cpu":
+        return None
+    return "1 x %s, bf16 autocast with fp32 master weights, PyTorch %s" % (
+        torch.cuda.get_device_name(device), torch.__version__)
+
+
+def autocast_for(device: torch.device):
+    """bf16 autocast for the forward pass and the loss on a GPU; nothing on the CPU."""
+    if device.type == "cpu":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+
+
+def make_optimizer(model: DiffusionLM, args, device: torch.device) -> torch.optim.Optimizer:
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (decay if p.dim() >= 2 else no_decay).append(p)
+    groups = [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    kw = dict(lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    if device.type != "cpu":
+        try:  # one fused kernel for the whole update (PyTorch >= 2.0)
+            return torch.optim.AdamW(groups, fused=True, **kw)
+        except (TypeError, RuntimeError):
+            return torch.optim.AdamW(groups, foreach=True, **kw)
+    return torch.optim.AdamW(groups, **kw)
+
+
+def to_cpu(obj):
+    """The same structure with every tensor on the CPU (checkpoints load anywhere)."""
+    if torch.is_tensor(obj):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        out = type(obj)((k, to_cpu(v)) for k, v in obj.items())
+        if hasattr(obj, "_metadata"):  # a state_dict's version information
+            out._metadata = obj._metadata
+        return out
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_cpu(v) for v in obj)
+    return obj
+
+
+def make_stream(args, split, nl, data_state):
+    """The batch producer: serial (``--data-workers 0``, the default) or data.ParallelStream."""
+    if args.data_workers > 0:
+        return D.ParallelStream(split, nl, args.objective, args.batch, args.seed, workers=args.data_workers,
+                                **data_state)
+    return D.Stream(split, nl, args.objective, args.batch, args.seed, **data_state)
+
+
 def train(args) -> None:
     torch.set_num_threads(args.threads)
+    device = select_device(args)
+    on_gpu = device.type != "cpu"
+    started = time.time()
     os.makedirs(args.run, exist_ok=True)
     log_path = os.path.join(args.run, "train.log")
     logf = open(log_path, "a")
@@ -211,23 +333,21 @@ def train(args) -> None:
     train_split = D.TokenSplit(args.data, "train", args.seq_len, max_files=args.max_files)
     val_split = D.TokenSplit(args.data, "val", args.seq_len, max_files=args.max_files)
     model = build_model(args)
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        (decay if p.dim() >= 2 else no_decay).append(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    if on_gpu:
+        model = model.to(device)
+    opt = make_optimizer(model, args, device)
     ema = EMA(model, args.ema)
     state = {"step": 0, "tokens": 0, "elapsed": 0.0, "data": {"epoch": 0, "index": 0}, "history": []}
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     gen = torch.Generator().manual_seed(args.seed)
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location="cpu")
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         if ck.get("config") and ck["config"] != model.config.to_dict():
-            sys.exit("checkpoint config %s differs from this command's %s (same --objective/--logit-shift/--tiny?)"
+            sys.exit("checkpoint config %s differs from this command's %s (same --objective/--logit-shift/--size/--tiny?)"
                      % (ck["config"], model.config.to_dict()))
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
-        ema.shadow = ck["ema"]
+        ema.shadow = {k: v.to(device) for k, v in ck["ema"].items()} if on_gpu else ck["ema"]
         state = ck["state"]
         gen.set_state(ck["rng"]["torch_gen"])
         torch.set_rng_state(ck["rng"]["torch"])
@@ -244,15 +364,8 @@ def train(args) -> None:
         log("new run: %s params=%d config=%s" % (args.objective, model.num_params(), json.dumps(model.config.to_dict())))
         log("args: " + json.dumps(vars(args)))
         log("data: %d train windows, %d val windows" % (len(train_split), len(val_split)))
-    stream = D.Stream(train_split, nl, args.objective, args.batch, args.seed, **state["data"])
-    # fixed validation subset: the first windows of the val permutation, fixed layouts
-    vorder = val_split.order(args.val_seed, 0)[: args.val_seqs]
-    val_batches = []
-    for j in range(0, len(vorder), args.batch):
-        exs = [D.make_example(args.objective, val_split.window(int(w)), nl,
-                              np.random.default_rng([args.val_seed, 99, j + k]), args.seq_len)
-               for k, w in enumerate(vorder[j:j + args.batch])]
-        val_batches.append(D.collate(exs))
+    if on_gpu:
+        log("device: %s" % hardware_note(device))
 
     stop = {"flag": False}
 
@@ -261,11 +374,26 @@ def train(args) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    stream = make_stream(args, train_split, nl, state["data"])
+    # fixed validation subset: the first windows of the val permutation, fixed layouts
+    vorder = val_split.order(args.val_seed, 0)[: args.val_seqs]
+    val_batches = []
+    vb = args.val_batch or args.batch
+    for j in range(0, len(vorder), vb):
+        exs = [D.make_example(args.objective, val_split.window(int(w)), nl,
+                              np.random.default_rng([args.val_seed, 99, j + k]), args.seq_len)
+               for k, w in enumerate(vorder[j:j + vb])]
+        val_batches.append(D.collate(exs))
+
+    def ema_network() -> DiffusionLM:
+        net = build_model(args)
+        net.load_state_dict(ema.shadow)
+        return net.to(device) if on_gpu else net
 
     def save() -> None:
         state["data"] = stream.state()
-        ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "ema": ema.shadow, "state": state,
-              "config": model.config.to_dict(), "args": vars(args),
+        ck = {"model": to_cpu(model.state_dict()), "optimizer": to_cpu(opt.state_dict()), "ema": to_cpu(ema.shadow),
+              "state": state, "config": model.config.to_dict(), "args": vars(args),
               "rng": {"torch_gen": gen.get_state(), "torch": torch.get_rng_state(), "numpy": np.random.get_state(),
                       "python": random.getstate()}}
         atomic_save(ck, ckpt_path)
@@ -273,17 +401,23 @@ def train(args) -> None:
         ema_model.load_state_dict(ema.shadow)
         extra = {"objective": args.objective, "seq_len": args.seq_len, "init_from": args.init_from,
                  "logit_shift": bool(getattr(args, "logit_shift", False)), "step": state["step"], "tokens": state["tokens"],
-                 "train_seconds": state["elapsed"], "history": state["history"][-20:]}
+                 "train_seconds": state["elapsed"], "history": state["history"][-20:],
+                 "size": "tiny" if args.tiny else args.size}
+        if on_gpu:
+            extra["hardware"] = hardware_note(device)
         tmp = os.path.join(args.run, "model.pt.tmp")
         save_checkpoint(tmp, ema_model, extra)
         os.replace(tmp, os.path.join(args.run, "model.pt"))
         log("checkpoint step %d tokens %d" % (state["step"], state["tokens"]))
 
+    def out_of_time() -> bool:
+        return bool(args.max_minutes) and time.time() - started > args.max_minutes * 60
+
     last_ckpt = time.time()
     last_eval = time.time() if state["step"] else 0.0
     win_tokens, win_time, win_loss, win_n = 0, 0.0, 0.0, 0
     model.train()
-    while state["tokens"] < args.max_tokens and not stop["flag"]:
+    while state["tokens"] < args.max_tokens and not stop["flag"] and not out_of_time():
         if args.max_steps and state["step"] >= args.max_steps:
             break
         t0 = time.time()
@@ -291,32 +425,33 @@ def train(args) -> None:
         lr = lr_at(state["tokens"], args)
         for g in opt.param_groups:
             g["lr"] = lr
-        if args.objective == "diffusion":
-            loss, st = diffusion_loss(model, batch, gen)
-        else:
-            loss, st = ar_loss(model, batch)
+        with autocast_for(device):
+            if args.objective == "diffusion":
+                loss, st = diffusion_loss(model, batch, gen)
+            else:
+                loss, st = ar_loss(model, batch)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         ema.update(model, state["step"])
+        if on_gpu and (state["step"] + 1) % args.log_every == 0:
+            torch.cuda.synchronize()  # GPU work is queued: wait at log steps so step times add up to wall time
         dt = time.time() - t0
         state["step"] += 1
         state["tokens"] += st["tokens"]
         state["elapsed"] += dt
         win_tokens += st["tokens"]
         win_time += dt
-        win_loss += loss.item()
+        win_loss += loss.detach() if on_gpu else loss.item()  # no device sync per step
         win_n += 1
         if state["step"] % args.log_every == 0:
             log("step %d tokens %d loss %.4f lr %.2e gnorm %.2f tok/s %.0f elapsed %.0fs" % (
-                state["step"], state["tokens"], win_loss / win_n, lr, float(gn), win_tokens / max(win_time, 1e-9),
+                state["step"], state["tokens"], float(win_loss) / win_n, lr, float(gn), win_tokens / max(win_time, 1e-9),
                 state["elapsed"]))
             win_tokens, win_time, win_loss, win_n = 0, 0.0, 0.0, 0
         if time.time() - last_eval > args.eval_minutes * 60:
-            ev_model = build_model(args)
-            ev_model.load_state_dict(ema.shadow)
-            ev = evaluate(ev_model, val_batches, args.objective)
+            ev = evaluate(ema_network(), val_batches, args.objective)
             ev.update(step=state["step"], tokens=state["tokens"], elapsed=round(state["elapsed"]),
                       train_loss=round(loss.item(), 4))
             state["history"].append(ev)
@@ -325,20 +460,22 @@ def train(args) -> None:
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
             save()
             last_ckpt = time.time()
-    ev_model = build_model(args)
-    ev_model.load_state_dict(ema.shadow)
-    ev = evaluate(ev_model, val_batches, args.objective)
+    ev = evaluate(ema_network(), val_batches, args.objective)
     ev.update(step=state["step"], tokens=state["tokens"], elapsed=round(state["elapsed"]))
     state["history"].append(ev)
     log("eval " + json.dumps(ev))
     save()
-    log("stopped (%s) at step %d, %d tokens" % ("signal" if stop["flag"] else "budget", state["step"], state["tokens"]))
+    stream.close()
+    reason = "signal" if stop["flag"] else "time" if out_of_time() else "budget"
+    log("stopped (%s) at step %d, %d tokens" % (reason, state["step"], state["tokens"]))
 
 
 def export(args) -> None:
     """Export a run's EMA weights (model.pt) to the model contract with export_onnx.py."""
     from export_onnx import export_model_dir  # owned by the export engineer
     from model import load_checkpoint
+    if not os.path.exists(os.path.join(args.run, "model.pt")):
+        sys.exit("export: %s has no model.pt (a training run folder, or one made by gpu/import_weights.py)" % args.run)
     model, extra = load_checkpoint(os.path.join(args.run, "model.pt"))
     model.eval()
     # The engine fills maxPositions with context; advertise the window length the model was trained on
@@ -359,7 +496,7 @@ def export(args) -> None:
                       "single FIM, continuation, multi-span layouts)") if extra["objective"] == "diffusion"
         else "autoregressive next-token CE, PSM fill-in-the-middle + plain left-to-right",
         "steps": extra["step"], "tokens": extra["tokens"], "trainSeconds": round(extra["train_seconds"]),
-        "seqLen": trained_ctx, "weights": "EMA (decay 0.999)", "hardware": "1 CPU core, fp32, PyTorch 1.13 (Debian)",
+        "seqLen": trained_ctx, "weights": "EMA (decay 0.999)", "hardware": extra.get("hardware") or CPU_HARDWARE,
         "trainLoss": next((h["train_loss"] for h in reversed(hist) if "train_loss" in h), None),
         "validation": hist[-1] if hist else None,
         "corpus": {"totals": sources["totals"], "byLicence": sources["by_licence"],
@@ -395,7 +532,7 @@ def export(args) -> None:
     fields = {} if layout == "canvas" else {"decoding": {"decoder": "ar"}}
     man = export_model_dir(model, args.out, args.tokenizer, args.id or os.path.basename(args.out.rstrip("/")),
                            layout=layout, license="MIT", provenance=provenance, training=training, quality=quality,
-                           **fields)
+                           fp16_weights=args.fp16_weights, **fields)
     print(json.dumps({k: man[k] for k in ("id", "layout", "sha256") if k in man}, indent=1))
 
 
@@ -411,6 +548,8 @@ def main(argv=None) -> None:
         ap.add_argument("--training-json", help="extra fields merged into model.json training (e.g. initialisation)")
         ap.add_argument("--max-positions", type=int, default=0,
                         help="maxPositions for model.json (default: the training window length)")
+        ap.add_argument("--fp16-weights", action="store_true",
+                        help="store the weights in model.onnx as float16 (compute stays fp32; half the file)")
         export(ap.parse_args(argv[1:]))
         return
     ap = argparse.ArgumentParser(description="MDLM / autoregressive pretraining of the tiny code model")
@@ -437,8 +576,20 @@ def main(argv=None) -> None:
                     help="diffusion with the Dream convention: row i predicts position i+1")
     ap.add_argument("--init-from", help="model.pt to start a new run from (e.g. the AR twin, Dream-style)")
     ap.add_argument("--tiny", action="store_true", help="tiny model, a few steps (CI)")
+    ap.add_argument("--size", choices=sorted(SIZES), default="small",
+                    help="network: small (5 M, default), medium (15.7 M) or tiny (tests); stored in the checkpoint")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="cuda: model and batches on the GPU, bf16 autocast, TF32, fp32 master weights")
+    ap.add_argument("--data-workers", type=int, default=0,
+                    help="build batches in N worker processes (same batches, same order; 0 = in this process)")
+    ap.add_argument("--max-minutes", type=float, default=0.0,
+                    help="stop (final evaluation + checkpoint) after this much wall-clock time; 0 = no limit")
+    ap.add_argument("--val-batch", type=int, default=0,
+                    help="validation batch size (default --batch; 16 keeps numbers comparable with CPU runs)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
+    if args.data_workers < 0 or args.max_minutes < 0 or args.val_batch < 0:
+        ap.error("--data-workers, --max-minutes and --val-batch must not be negative")
     if args.tiny:
         args.max_steps = args.max_steps or 4
         args.batch = min(args.batch, 4)

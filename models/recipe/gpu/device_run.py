@@ -1,0 +1,451 @@
+"""The training run of a GPU session, started by gpu/device_train.sh (README "Training on a GPU session").
+
+Steps, all inside one wall-clock budget so the device command never outlives its 10-minute limit:
+  1. data: a folder written by ``pack_data.py pack`` (``.device-data/tok``, carried along) is unpacked and
+     checked into the scratch folder; a plain token folder is used as it is.
+  2. probe: a few steps of each objective with the real settings (train.py ``--max-steps``), which also
+     proves the whole path (data, model, loss, evaluation, checkpoint) before the long run; its tokens/s
+     and its start/finish overhead give each stage its ``--max-tokens``, so the cosine schedule ends when
+     the time does.
+  3. stages: ``diffusion`` (default; Dream-style shifted logits unless ``--no-logit-shift``), ``ar`` (the
+     autoregressive twin), or ``ar+dream``: the AR twin for ``--ar-share`` of the time, then the diffusion
+     model initialised from it (Ye et al. 2025, Dream 7B) for the rest. ``--init-from`` (a model.pt or a
+     returned bundle folder) initialises the first stage. Each stage also gets train.py
+     ``--max-minutes`` (it stops itself with a final evaluation and checkpoint), and is sent SIGTERM
+     (train.py saves, then exits) and at last SIGKILL if it overruns.
+  4. results in ``$OUT`` (at most 8 files of at most 16 MiB come back): ``train.log`` (this script's lines,
+     then every probe's and stage's train.log; refreshed every 15 s, so even a killed command returns it),
+     ``result.json`` (status, device, probe rates, per stage: tokens, steps, seconds, stop reason, final
+     validation losses, epochs over the packed data; plus the bundle manifest) and the EMA weights as
+     float16 chunks ``weights.NNN.bin`` of at most 15 MiB (gpu/bundle.py). ``gpu/import_weights.py``
+     turns them back into run folders here.
+
+Usage (from the repository root; normally through device_train.sh):
+  OUT=/tmp/out python3 models/recipe/gpu/device_run.py [--objective diffusion|ar|ar+dream] [--minutes 7]
+      [--size medium] [--device cuda] [--data .device-data/tok] [--init-from PATH] [--max-tokens N] ...
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RECIPE = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(RECIPE))
+sys.path.insert(0, HERE)
+import bundle as B  # noqa: E402
+import pack_data as P  # noqa: E402
+
+MAX_OUT_FILES = 8
+MAX_OUT_FILE_BYTES = 16 << 20
+BUNDLE_RESERVE_S = 25  # writing the chunks and result.json at the end
+TERM_GRACE_S = 45  # after SIGTERM, time for the final evaluation and checkpoint before SIGKILL
+LOG_COPY_EVERY_S = 15
+
+
+class RunError(Exception):
+    """An expected failure: reported in result.json and on stderr, without a traceback."""
+
+
+class Session:
+    """The run's clock, scratch folder, log, and the files it leaves in $OUT."""
+
+    def __init__(self, args) -> None:
+        self.args = args
+        self.t0 = time.time()
+        self.hard_deadline = self.t0 + args.hard_minutes * 60
+        self.work = os.path.abspath(args.work)
+        self.out = os.path.abspath(args.out)
+        os.makedirs(self.work, exist_ok=True)
+        os.makedirs(self.out, exist_ok=True)
+        self.own_log = os.path.join(self.work, "device_run.log")
+        open(self.own_log, "w").close()
+        self.logs: List[str] = []  # train.log files of the probes and stages, in order
+        self.result: Dict = {"format": B.FORMAT, "status": "running", "args": vars(args), "models": [], "chunks": []}
+        self._last_copy = 0.0
+        self.inits: Dict[str, Tuple[str, dict]] = {}
+
+    def elapsed(self) -> float:
+        return time.time() - self.t0
+
+    def log(self, msg: str) -> None:
+        line = "[device_run %6.1fs] %s" % (self.elapsed(), msg)
+        print(line, flush=True)
+        with open(self.own_log, "a") as f:
+            f.write(line + "\n")
+
+    def copy_logs(self, force: bool = False) -> None:
+        """$OUT/train.log = this script's log + every train.log so far (atomic replace)."""
+        if not force and time.time() - self._last_copy < LOG_COPY_EVERY_S:
+            return
+        self._last_copy = time.time()
+        tmp = os.path.join(self.out, "train.log.tmp")
+        with open(tmp, "w") as out:
+            for path in [self.own_log] + self.logs:
+                if os.path.exists(path):
+                    out.write("==> %s <==\n" % os.path.relpath(path, self.work))
+                    with open(path, errors="replace") as f:
+                        out.write(f.read())
+        os.replace(tmp, os.path.join(self.out, "train.log"))
+
+    def write_result(self) -> None:
+        self.result["wall_seconds"] = round(self.elapsed(), 1)
+        B.write_json(os.path.join(self.out, B.MANIFEST), self.result)
+
+
+# ------------------------------------------------------------------------------------------ data
+def prepare_data(s: Session) -> str:
+    """A plain token folder: the packed folder unpacked into the scratch folder, or --data itself."""
+    src = os.path.abspath(s.args.data)
+    if not os.path.isdir(src):
+        raise RunError("data folder %s does not exist (here: gpu/pack_data.py pack; device: carry .device-data)" % src)
+    if not os.path.exists(os.path.join(src, "pack.json")):
+        return src
+    dest = os.path.join(s.work, "tok")
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    try:
+        manifest = P.unpack(src, dest)
+    except P.PackError as e:
+        raise RunError(str(e))
+    s.result["data"] = {k: {"tokens": v["tokens"], "files": v["files"], "of_tokens": v["of_tokens"]}
+                        for k, v in manifest["splits"].items()}
+    s.log("data: unpacked %s -> %s: train %.1f M tokens (%d files), val %.2f M tokens" % (
+        src, dest, manifest["splits"]["train"]["tokens"] / 1e6, manifest["splits"]["train"]["files"],
+        manifest["splits"]["val"]["tokens"] / 1e6))
+    return dest
+
+
+def train_tokens(tok_dir: str) -> int:
+    with open(os.path.join(tok_dir, "train.meta.json")) as f:
+        return int(json.load(f)["tokens"])
+
+
+# ------------------------------------------------------------------------------------------ stages
+def plan_stages(args) -> List[dict]:
+    """[{name, objective, logit_shift, lr, share, init}] for --objective."""
+    if args.objective == "ar":
+        return [dict(name="ar", objective="ar", logit_shift=True, lr=args.lr, share=1.0, init=args.init_from)]
+    if args.objective == "diffusion":
+        return [dict(name="diffusion", objective="diffusion", logit_shift=args.logit_shift, lr=args.lr, share=1.0,
+                     init=args.init_from)]
+    return [dict(name="ar", objective="ar", logit_shift=True, lr=args.lr, share=args.ar_share, init=args.init_from),
+            dict(name="dream", objective="diffusion", logit_shift=True, lr=args.dream_lr, share=1.0,
+                 init="stage:ar")]
+
+
+def train_command(args, data: str, stage: dict, run: str, max_tokens: int, max_minutes: float,
+                  init_path: Optional[str], max_steps: int = 0, log_every: int = 0) -> List[str]:
+    cmd = [sys.executable, os.path.join(RECIPE, "train.py"), "--objective", stage["objective"], "--size", args.size,
+           "--device", args.device, "--data", data, "--run", run, "--max-tokens", str(max_tokens),
+           "--max-minutes", "%.3f" % max_minutes, "--batch", str(args.batch), "--seq-len", str(args.seq_len),
+           "--lr", str(stage["lr"]), "--warmup-tokens", str(max(100, int(args.warmup_share * max_tokens))),
+           "--seed", str(args.seed), "--data-workers", str(args.data_workers), "--val-batch", "16",
+           "--val-seqs", str(args.val_seqs), "--eval-minutes", str(args.eval_minutes),
+           "--ckpt-minutes", str(args.ckpt_minutes), "--log-every", str(log_every or args.log_every),
+           "--threads", str(args.threads)]
+    if stage["objective"] == "diffusion" and stage["logit_shift"]:
+        cmd.append("--logit-shift")
+    if init_path:
+        cmd += ["--init-from", init_path]
+    if max_steps:
+        cmd += ["--max-steps", str(max_steps)]
+    return cmd
+
+
+def run_train(s: Session, cmd: List[str], run: str, deadline: float) -> dict:
+    """Run train.py until it ends; SIGTERM at the deadline, SIGKILL TERM_GRACE_S later but before the hard
+    deadline (less the time to write the bundle). Returns its outcome."""
+    kill_at = min(deadline + TERM_GRACE_S, s.hard_deadline - BUNDLE_RESERVE_S / 2)
+    os.makedirs(run, exist_ok=True)
+    log_path = os.path.join(run, "train.log")
+    s.logs.append(log_path)
+    stdout_path = os.path.join(run, "stdout.log")
+    s.logs.append(stdout_path)
+    start = time.time()
+    termed = killed = False
+    with open(stdout_path, "w") as so:
+        proc = subprocess.Popen(cmd, stdout=so, stderr=subprocess.STDOUT, cwd=ROOT)
+        while proc.poll() is None:
+            time.sleep(0.2)
+            now = time.time()
+            if not termed and now > deadline:
+                s.log("%s: past its deadline, SIGTERM (train.py saves, then stops)" % os.path.basename(run))
+                proc.send_signal(signal.SIGTERM)
+                termed = True
+            elif termed and not killed and now > kill_at:
+                s.log("%s: still running %.0f s after SIGTERM, SIGKILL" % (os.path.basename(run), now - deadline))
+                proc.kill()
+                killed = True
+            s.copy_logs()
+    return {"rc": proc.returncode, "wall_seconds": round(time.time() - start, 1), "terminated": termed,
+            "killed": killed, "log": log_path}
+
+
+def parse_log(path: str) -> dict:
+    """tok/s of the last logged window, loop seconds, stop reason and last eval of a train.log."""
+    rates, reason, last_eval, elapsed = [], None, None, 0.0
+    lines = []
+    if os.path.exists(path):
+        with open(path, errors="replace") as f:
+            lines = f.readlines()
+    if lines:
+        for line in lines:
+            m = re.search(r" tok/s (\d+) elapsed (\d+)s", line)
+            if m:
+                rates.append(float(m.group(1)))
+                elapsed = float(m.group(2))
+            m = re.search(r"stopped \((\w+)\)", line)
+            if m:
+                reason = m.group(1)
+            if " eval {" in line:
+                last_eval = json.loads(line.split(" eval ", 1)[1])
+    return {"rates": rates, "reason": reason, "eval": last_eval, "loop_seconds": elapsed}
+
+
+def probe(s: Session, data: str, stage: dict) -> dict:
+    """Tokens/s of a stage's settings and the start/finish overhead of one train.py run."""
+    a = s.args
+    run = os.path.join(s.work, "probe-" + stage["name"])
+    shutil.rmtree(run, ignore_errors=True)
+    every = max(1, a.probe_steps // 3)
+    cmd = train_command(a, data, stage, run, 10**12, 3.0, None, max_steps=a.probe_steps, log_every=every)
+    s.log("probe %s: %d steps" % (stage["name"], a.probe_steps))
+    out = run_train(s, cmd, run, min(time.time() + 240, s.hard_deadline - BUNDLE_RESERVE_S))
+    info = parse_log(out["log"])
+    if out["rc"] != 0 or not info["rates"]:
+        raise RunError("probe %s failed (exit %s): see %s in train.log" % (stage["name"], out["rc"], run))
+    rate = info["rates"][-1]  # the last window: CUDA start-up and first-step costs are behind it
+    overhead = max(0.0, out["wall_seconds"] - info["loop_seconds"])
+    res = {"tokens_per_second": rate, "overhead_seconds": round(overhead, 1), "wall_seconds": out["wall_seconds"],
+           "windows": info["rates"]}
+    s.log("probe %s: %.0f tokens/s, start+finish overhead %.1f s" % (stage["name"], rate, overhead))
+    return res
+
+
+def stage_tokens(rate: float, seconds: float, overhead: float, safety: float) -> int:
+    """--max-tokens that fill `seconds` of wall time at `rate` after `overhead` (with a safety factor)."""
+    return max(1, int(rate * max(0.0, seconds - overhead) * safety))
+
+
+def resolve_init(s: Session, init: Optional[str], done: Dict[str, dict]) -> Tuple[Optional[str], dict]:
+    """(model.pt path, bundle fields) of a stage's initialisation: an earlier stage, a file or a bundle."""
+    if not init:
+        return None, {}
+    if init.startswith("stage:"):
+        name = init.split(":", 1)[1]
+        return done[name]["model"], {"init_model": name}
+    if init in s.inits:
+        return s.inits[init]
+    s.inits[init] = resolved = resolve_external_init(s, init)
+    return resolved
+
+
+def resolve_external_init(s: Session, init: str) -> Tuple[str, dict]:
+    """A model.pt as it is, or a returned bundle folder written back to a model.pt in the scratch folder."""
+    path = os.path.abspath(init)
+    if os.path.isdir(path):  # a folder returned by an earlier GPU session
+        try:
+            _, models = B.read_bundle(path)
+        except B.BundleError as e:
+            raise RunError("--init-from %s: %s" % (init, e))
+        name = s.args.init_model or list(models)[-1]
+        if name not in models:
+            raise RunError("--init-from %s has no model %r (it has %s)" % (init, name, sorted(models)))
+        sys.path.insert(0, RECIPE)
+        from model import DiffusionLM, ModelConfig, save_checkpoint
+        cfg, state, extra = models[name]
+        net = DiffusionLM(ModelConfig.from_dict(cfg))
+        net.load_state_dict(state)
+        path = os.path.join(s.work, "init-%s.pt" % name)
+        save_checkpoint(path, net, extra)
+    elif not os.path.isfile(path):
+        raise RunError("--init-from %s: no such file or bundle folder" % init)
+    extra = B.load_model_file(path).get("extra", {})
+    keep = {k: extra.get(k) for k in ("objective", "tokens", "train_seconds", "lineage", "hardware") if k in extra}
+    return path, {"init_extra": keep}
+
+
+def run_stages(s: Session, data: str) -> List[dict]:
+    a = s.args
+    stages = plan_stages(a)
+    done: Dict[str, dict] = {}
+    rates: Dict[str, dict] = {}
+    packed = train_tokens(data)
+    for st in stages:  # an --init-from that does not load fails now, before any GPU time is spent
+        if st["init"] and not st["init"].startswith("stage:"):
+            resolve_init(s, st["init"], done)
+    if not a.max_tokens:  # probe every objective first (speed does not depend on the initial weights)
+        for st in stages:
+            key = (st["objective"], st["logit_shift"])
+            if key not in rates:
+                rates[key] = probe(s, data, st)
+                s.copy_logs(force=True)
+        s.result["probe"] = {"%s%s" % (k[0], "+shift" if k[0] == "diffusion" and k[1] else ""): v
+                             for k, v in rates.items()}
+    train_end = min(time.time() + a.minutes * 60, s.hard_deadline - BUNDLE_RESERVE_S)
+    s.result["stages"] = []
+    for i, st in enumerate(stages):
+        left = train_end - time.time()
+        seconds = left * (st["share"] if i < len(stages) - 1 else 1.0)
+        if seconds < 1:
+            raise RunError("no time left for stage %s (%.0f s)" % (st["name"], seconds))
+        init_path, fields = resolve_init(s, st["init"], done)
+        if a.max_tokens:
+            tokens = a.max_tokens
+        else:
+            r = rates[(st["objective"], st["logit_shift"])]
+            tokens = stage_tokens(r["tokens_per_second"], seconds, r["overhead_seconds"] + a.eval_reserve, a.safety)
+        run = os.path.join(s.work, st["name"])
+        shutil.rmtree(run, ignore_errors=True)
+        s.log("stage %s: %.0f s, --max-tokens %d (%.1f epochs of the packed %d train tokens)%s" % (
+            st["name"], seconds, tokens, tokens / max(1, packed), packed,
+            ", init " + os.path.basename(init_path) if init_path else ""))
+        cmd = train_command(a, data, st, run, tokens, seconds / 60.0, init_path)
+        out = run_train(s, cmd, run, min(time.time() + seconds + 20, s.hard_deadline - BUNDLE_RESERVE_S))
+        info = parse_log(out["log"])
+        model_pt = os.path.join(run, "model.pt")
+        rec = {"name": st["name"], "objective": st["objective"], "logit_shift": st["logit_shift"], "lr": st["lr"],
+               "planned_seconds": round(seconds, 1), "planned_tokens": tokens, "exit": out["rc"],
+               "wall_seconds": out["wall_seconds"], "stop": info["reason"], "final_eval": info["eval"],
+               "terminated": out["terminated"], "killed": out["killed"], **fields}
+        if os.path.exists(model_pt):
+            extra = B.load_model_file(model_pt).get("extra", {})
+            rec.update(tokens=extra.get("tokens"), steps=extra.get("step"), train_seconds=extra.get("train_seconds"),
+                       epochs=round((extra.get("tokens") or 0) / max(1, packed), 2))
+            done[st["name"]] = {"model": model_pt, "fields": fields}
+        s.result["stages"].append(rec)
+        s.log("stage %s: exit %s, stop %s, %s tokens, final eval %s" % (
+            st["name"], out["rc"], info["reason"], rec.get("tokens"), json.dumps(info["eval"])))
+        s.copy_logs(force=True)
+        if st["name"] not in done:
+            raise RunError("stage %s left no model.pt (exit %s): see train.log" % (st["name"], out["rc"]))
+        if out["rc"] != 0:
+            s.result["status"] = "partial"
+            break
+    return [{"name": n, "path": d["model"], **d["fields"]} for n, d in done.items()]
+
+
+# ------------------------------------------------------------------------------------------ output
+def check_out_files(out: str) -> List[str]:
+    """Problems with what $OUT holds against the return limits (8 files, 16 MiB each)."""
+    files = [f for f in os.listdir(out) if os.path.isfile(os.path.join(out, f))]
+    problems = []
+    if len(files) > MAX_OUT_FILES:
+        problems.append("%d files in $OUT (at most %d come back)" % (len(files), MAX_OUT_FILES))
+    for f in files:
+        if os.path.getsize(os.path.join(out, f)) > MAX_OUT_FILE_BYTES:
+            problems.append("%s is over 16 MiB" % f)
+    return problems
+
+
+def device_note(args) -> dict:
+    """PyTorch version and GPU name (from nvidia-smi: this process leaves CUDA to train.py)."""
+    import torch
+    info = {"torch": torch.__version__, "device": args.device}
+    if args.device == "cuda":
+        try:
+            info["gpu"] = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                                         capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            info["gpu"] = "unknown (no nvidia-smi)"
+    return info
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.environ.get("OUT"), help="folder whose files come back (default $OUT)")
+    ap.add_argument("--objective", choices=["diffusion", "ar", "ar+dream"], default="diffusion")
+    ap.add_argument("--no-logit-shift", dest="logit_shift", action="store_false",
+                    help="plain MDLM instead of Dream-style shifted logits (objective diffusion)")
+    ap.add_argument("--size", choices=["tiny", "small", "medium"], default="medium")
+    ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    ap.add_argument("--minutes", type=float, default=7.0, help="wall-clock minutes for the training stages")
+    ap.add_argument("--hard-minutes", type=float, default=9.0,
+                    help="everything, probes and the bundle included, ends by then (the device limit is 10)")
+    ap.add_argument("--ar-share", type=float, default=0.6, help="ar+dream: share of the time for the AR stage")
+    ap.add_argument("--data", default=os.path.join(ROOT, ".device-data", "tok"))
+    ap.add_argument("--work", default="/tmp/d3llm-gpu", help="scratch folder (runs, checkpoints, unpacked data)")
+    ap.add_argument("--init-from", help="model.pt or returned bundle folder for the first stage")
+    ap.add_argument("--init-model", help="which model of an --init-from bundle (default: its last)")
+    ap.add_argument("--max-tokens", type=int, default=0, help="fixed tokens per stage, no probe (tests)")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--seq-len", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (ar / diffusion stage)")
+    ap.add_argument("--dream-lr", type=float, default=5e-4, help="peak learning rate of the dream stage")
+    ap.add_argument("--warmup-share", type=float, default=0.02, help="warmup tokens as a share of a stage's")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--data-workers", type=int, default=6)
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads of each train.py")
+    ap.add_argument("--probe-steps", type=int, default=30)
+    ap.add_argument("--safety", type=float, default=0.92, help="planned tokens = rate x time x safety")
+    ap.add_argument("--eval-minutes", type=float, default=2.0)
+    ap.add_argument("--eval-reserve", type=float, default=5.0, help="seconds per stage for periodic evaluations")
+    ap.add_argument("--ckpt-minutes", type=float, default=2.0)
+    ap.add_argument("--val-seqs", type=int, default=64)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--chunk-bytes", type=int, default=B.CHUNK_BYTES, help="weights chunk size (tests: smaller)")
+    args = ap.parse_args(argv)
+    if not args.out:
+        ap.error("set $OUT or --out: the folder whose files come back")
+    if args.minutes <= 0 or args.hard_minutes <= 0 or not 0 < args.ar_share < 1 or args.batch < 1:
+        ap.error("--minutes and --hard-minutes must be positive, --ar-share in (0, 1), --batch >= 1")
+    if args.minutes * 60 > args.hard_minutes * 60 - BUNDLE_RESERVE_S:
+        args.minutes = max(0.5, (args.hard_minutes * 60 - BUNDLE_RESERVE_S - 60) / 60)
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    s = Session(args)
+    status = 0
+    models: List[dict] = []
+    try:
+        s.result.update(device_note(args))
+        s.log("start: %s" % json.dumps({k: s.result[k] for k in ("torch", "device", "gpu") if k in s.result}))
+        data = prepare_data(s)
+        s.write_result()
+        models = run_stages(s, data)
+        if s.result["status"] == "running":
+            s.result["status"] = "ok"
+    except RunError as e:
+        s.log("FAILED: %s" % e)
+        s.result.update(status="failed", error=str(e))
+        status = 3
+    except Exception as e:  # keep whatever was trained, and say what broke
+        s.log("FAILED (unexpected): %r" % e)
+        import traceback
+        traceback.print_exc()
+        s.result.update(status="failed", error=repr(e))
+        status = 4
+    if not models and "stages" in s.result:
+        models = [{"name": st["name"], "path": os.path.join(s.work, st["name"], "model.pt")}
+                  for st in s.result["stages"] if os.path.exists(os.path.join(s.work, st["name"], "model.pt"))]
+    try:
+        if models:
+            s.log("bundle: %s -> %s" % ([m["name"] for m in models], s.out))
+            s.result["wall_seconds"] = round(s.elapsed(), 1)
+            s.result = B.write_bundle(s.out, models, s.result, chunk_bytes=args.chunk_bytes)
+    except B.BundleError as e:
+        s.log("bundle FAILED: %s" % e)
+        s.result.update(status="failed", error=str(e))
+        status = status or 5
+    s.write_result()
+    problems = check_out_files(s.out)
+    for p in problems:
+        s.log("WARNING: %s" % p)
+    s.log("done: status %s, %d files in $OUT, %.1f s" % (s.result["status"], len(os.listdir(s.out)), s.elapsed()))
+    s.copy_logs(force=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""The GPU-session path of the recipe, end to end on the CPU with a tiny model (README "Training on a GPU
+session"; well under 30 s on 2 cores).
+
+Covers: gpu/pack_data.py (whole-file subset within a byte budget, lzma round trip checked by sha256, a
+damaged pack refused), data.ParallelStream (the very batches of data.Stream, across an epoch boundary and
+from a resumed position), gpu/device_train.sh with ``--device cpu --size tiny --objective ar+dream``
+(probes, two stages, the second initialised from the first, fp16 weights in several chunks, result.json),
+gpu/import_weights.py (the imported weights equal the device run's EMA weights rounded to float16, the
+lineage points at the imported AR model), and ``train.py export --fp16-weights`` of the imported run
+(model.onnx passes the ONNX checker, model.json is complete). Bad input ends with a message, not a traceback.
+
+Run: PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3 -m unittest models/recipe/tests/test_gpu_path.py
+"""
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import numpy as np
+import torch
+
+RECIPE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+ROOT = os.path.abspath(os.path.join(RECIPE, "..", ".."))
+sys.path.insert(0, RECIPE)
+sys.path.insert(0, os.path.join(RECIPE, "gpu"))
+import bundle as B  # noqa: E402
+import data as D  # noqa: E402
+import pack_data as P  # noqa: E402
+
+ENV = dict(os.environ, PYENV_VERSION="system", OPENBLAS_NUM_THREADS="1")
+FIXTURE_TOKENIZER = os.path.join(ROOT, "test", "fixtures", "models", "tiny-random", "tokenizer.json")
+
+
+def run(cmd, expect=0, **kw):
+    r = subprocess.run(cmd, cwd=ROOT, env=kw.pop("env", ENV), capture_output=True, text=True, timeout=120, **kw)
+    if r.returncode != expect:
+        raise AssertionError("%s exited %d (expected %d):\n%s\n%s" % (" ".join(cmd), r.returncode, expect,
+                                                                     r.stdout[-3000:], r.stderr[-3000:]))
+    return r
+
+
+def write_split(tok_dir, split, nfiles, rng, nl_ids):
+    """<split>.{bin,idx,meta.json} of nfiles random 'files' in pretokenize.js's format."""
+    lens = rng.integers(40, 500, size=nfiles)
+    toks = rng.integers(6, 512, size=int(lens.sum())).astype(np.uint16)
+    toks[rng.random(len(toks)) < 0.08] = nl_ids[0]
+    toks.tofile(os.path.join(tok_dir, split + ".bin"))
+    np.concatenate(([0], np.cumsum(lens))).astype(np.int64).tofile(os.path.join(tok_dir, split + ".idx"))
+    meta = {"dtype": "uint16", "tokens": int(lens.sum()), "files": nfiles, "skipped_special": 0,
+            "langs": ["python", "javascript", "typescript"], "file_lang": [int(i % 3) for i in range(nfiles)],
+            "ids": ["%s-%04d" % (split, i) for i in range(nfiles)]}
+    with open(os.path.join(tok_dir, split + ".meta.json"), "w") as f:
+        json.dump(meta, f)
+
+
+def make_token_folder(tok_dir):
+    """A tiny corpus in the pre-tokenised format, with the fixture tokenizer (vocab 512)."""
+    os.makedirs(tok_dir)
+    shutil.copyfile(FIXTURE_TOKENIZER, os.path.join(tok_dir, "tokenizer.json"))
+    nl = D.newline_table(FIXTURE_TOKENIZER)
+    nl_ids = [int(i) for i in np.nonzero(nl)[0]]
+    with open(os.path.join(tok_dir, "boundary.json"), "w") as f:
+        json.dump({str(nl_ids[0]): [[nl_ids[0]], []]}, f)
+    rng = np.random.default_rng(7)
+    write_split(tok_dir, "train", 160, rng, nl_ids)
+    write_split(tok_dir, "val", 12, rng, nl_ids)
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_text(path):
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def file_tokens(tok_dir, split):
+    """{file id: tokens} of a token folder."""
+    toks = np.fromfile(os.path.join(tok_dir, split + ".bin"), dtype=np.uint16)
+    idx = np.fromfile(os.path.join(tok_dir, split + ".idx"), dtype=np.int64)
+    ids = read_json(os.path.join(tok_dir, split + ".meta.json"))["ids"]
+    return {fid: toks[idx[i]:idx[i + 1]] for i, fid in enumerate(ids)}
+
+
+class GpuPathTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="gpu-path-")
+        cls.src = os.path.join(cls.tmp, "src-tok")
+        make_token_folder(cls.src)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def pack(self, name, max_mb, *extra):
+        out = os.path.join(self.tmp, name)
+        run([sys.executable, "models/recipe/gpu/pack_data.py", "pack", "--data", self.src, "--out", out,
+             "--max-mb", str(max_mb), "--block-mb", "0.01", *extra])
+        return out
+
+    def test_pack_keeps_whole_files_within_budget(self):
+        packed = self.pack("packed-small", 0.06)
+        self.assertLessEqual(P.folder_bytes(packed), 60_000)
+        self.assertTrue(os.path.exists(os.path.join(packed, "train.bin.xz")))
+        dest = os.path.join(self.tmp, "unpacked-small")
+        P.unpack(packed, dest)
+        src_files, got = file_tokens(self.src, "train"), file_tokens(dest, "train")
+        self.assertLess(len(got), len(src_files))  # a subset...
+        self.assertGreater(len(got), 10)
+        for fid, toks in got.items():  # ...of whole files, unchanged
+            np.testing.assert_array_equal(toks, src_files[fid])
+        self.assertEqual(file_tokens(dest, "val").keys(), file_tokens(self.src, "val").keys())  # val whole
+        meta = read_json(os.path.join(dest, "train.meta.json"))
+        self.assertEqual(len(meta["file_lang"]), meta["files"])
+        self.assertEqual(D.TokenSplit(dest, "train", 128).tokens.shape[0], meta["tokens"])
+        # a damaged pack is refused
+        with open(os.path.join(packed, "train.bin.xz"), "r+b") as f:
+            f.seek(-12, 2)
+            f.write(b"\0" * 12)
+        with self.assertRaises(Exception):
+            P.unpack(packed, os.path.join(self.tmp, "unpacked-bad"))
+
+    def test_bad_input_is_a_message(self):
+        r = run([sys.executable, "models/recipe/gpu/pack_data.py", "pack", "--data", os.path.join(self.tmp, "none"),
+                 "--out", os.path.join(self.tmp, "x")], expect=2)
+        self.assertIn("does not exist", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        r = run([sys.executable, "models/recipe/gpu/import_weights.py", "--bundle", self.tmp, "--runs",
+                 os.path.join(self.tmp, "r")], expect=2)
+        self.assertIn("no result.json", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        r = run(["models/recipe/gpu/device_train.sh", "--device", "cpu"], expect=2,
+                env={k: v for k, v in ENV.items() if k != "OUT"})
+        self.assertIn("set OUT", r.stderr)
+
+    def test_parallel_stream_gives_the_serial_batches(self):
+        split = D.TokenSplit(self.src, "train", 128)
+        nl = D.load_tables(self.src)
+        start = {"epoch": 0, "index": len(split) - 10}  # crosses into epoch 1 within the first batches
+        serial = D.Stream(split, nl, "diffusion", 4, 5, **start)
+        par = D.ParallelStream(split, nl, "diffusion", 4, 5, workers=2, **start)
+        try:
+            for _ in range(7):
+                a, b = serial.next(), par.next()
+                for k in a:
+                    np.testing.assert_array_equal(a[k], b[k])
+            pos = lambda st: st["epoch"] * len(split) + st["index"]  # noqa: E731
+            self.assertEqual(pos(par.state()), pos(serial.state()))
+        finally:
+            par.close()
+
+    def test_sigterm_saves_and_stops(self):
+        """What device_run.py relies on at a deadline: SIGTERM -> final evaluation, checkpoint, exit 0."""
+        rundir = os.path.join(self.tmp, "run-sigterm")
+        proc = subprocess.Popen([sys.executable, "models/recipe/train.py", "--size", "tiny", "--data", self.src,
+                                 "--run", rundir, "--max-tokens", str(10**9), "--batch", "4", "--seq-len", "128",
+                                 "--data-workers", "2", "--log-every", "1", "--val-seqs", "8"],
+                                cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        log_path = os.path.join(rundir, "train.log")
+        deadline = time.time() + 60
+        while time.time() < deadline and proc.poll() is None:
+            if os.path.exists(log_path) and "step 3 " in read_text(log_path):
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=60)[0].decode(errors="replace")
+        self.assertEqual(proc.returncode, 0, out[-2000:])
+        with open(log_path) as f:
+            self.assertIn("stopped (signal)", f.read())
+        extra = torch.load(os.path.join(rundir, "model.pt"))["extra"]
+        self.assertGreaterEqual(extra["step"], 3)
+        self.assertEqual(extra["size"], "tiny")
+
+    def test_device_run_import_export(self):
+        packed = self.pack("packed", 1.0)
+        out, work, runs = (os.path.join(self.tmp, n) for n in ("out", "work", "runs"))
+        env = dict(ENV, OUT=out, PYTHON=sys.executable)
+        r = run(["models/recipe/gpu/device_train.sh", "--device", "cpu", "--size", "tiny", "--objective", "ar+dream",
+                 "--data", packed, "--work", work, "--minutes", "0.2", "--hard-minutes", "1.5",
+                 "--batch", "4", "--seq-len", "128", "--probe-steps", "3", "--data-workers", "2", "--threads", "1",
+                 "--log-every", "5", "--eval-reserve", "0", "--val-seqs", "8", "--chunk-bytes", "40000"], env=env)
+        self.assertIn("done: status ok", r.stdout)
+        files = sorted(os.listdir(out))
+        chunks = [f for f in files if f.startswith("weights.")]
+        self.assertEqual(sorted(set(files) - set(chunks)), ["result.json", "train.log"])
+        self.assertGreater(len(chunks), 1)
+        self.assertLessEqual(len(files), 8)
+        res = read_json(os.path.join(out, "result.json"))
+        self.assertEqual(res["status"], "ok")
+        self.assertEqual([m["name"] for m in res["models"]], ["ar", "dream"])
+        self.assertEqual(res["models"][1]["init_model"], "ar")
+        self.assertEqual(set(res["probe"]), {"ar", "diffusion+shift"})
+        for st in res["stages"]:
+            self.assertGreater(st["tokens"], 0)
+            self.assertIn("val_loss", st["final_eval"])
+            self.assertIn(st["stop"], ("budget", "time"))
+        with open(os.path.join(out, "train.log")) as f:
+            log = f.read()
+        self.assertIn("initialised from", log)
+
+        run([sys.executable, "models/recipe/gpu/import_weights.py", "--bundle", out, "--runs", runs])
+        for name in ("ar", "dream"):
+            trained = B.fp16_state(os.path.join(work, name, "model.pt"))
+            imported = torch.load(os.path.join(runs, name, "model.pt"))
+            self.assertEqual(imported["config"], torch.load(os.path.join(work, name, "model.pt"))["config"])
+            self.assertEqual(set(imported["state_dict"]), set(trained))
+            for k, v in trained.items():
+                self.assertTrue(torch.equal(imported["state_dict"][k], v), k)
+        dream_extra = torch.load(os.path.join(runs, "dream", "model.pt"))["extra"]
+        self.assertEqual(dream_extra["init_from"], os.path.join(runs, "ar", "model.pt"))
+        self.assertTrue(dream_extra["logit_shift"])
+
+        export = os.path.join(self.tmp, "export-dream")
+        run([sys.executable, "models/recipe/train.py", "export", "--run", os.path.join(runs, "dream"), "--out", export,
+             "--tokenizer", os.path.join(self.src, "tokenizer.json"), "--id", "tiny-gpu-dream", "--fp16-weights"])
+        import onnx
+        onnx.checker.check_model(os.path.join(export, "model.onnx"))
+        man = read_json(os.path.join(export, "model.json"))
+        self.assertEqual((man["layout"], man["logitShift"], man["causal"]), ("canvas", True, False))
+        self.assertEqual(man["vocabSize"], 512)
+        self.assertEqual(man["training"]["tokens"], dream_extra["tokens"])
+        self.assertIn("ar weights after", man["training"]["initialisedFrom"])
+        self.assertEqual(man["training"]["tokensIncludingInitialisation"],
+                         dream_extra["tokens"] + res["stages"][0]["tokens"])
+        with open(os.path.join(export, "model.onnx"), "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        self.assertEqual(man["sha256"]["model.onnx"], sha)
+
+
+if __name__ == "__main__":
+    unittest.main()
