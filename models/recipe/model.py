@@ -270,8 +270,16 @@ def save_checkpoint(path: str, model: DiffusionLM, extra: Optional[dict] = None)
     torch.save({"config": model.config.to_dict(), "state_dict": model.state_dict(), "extra": extra or {}}, path)
 
 
+def torch_load(path: str, map_location: str = "cpu"):
+    """torch.load of our own files: full unpickling (PyTorch >= 2.6 defaults to weights_only)."""
+    try:
+        return torch.load(path, map_location=map_location, weights_only=False)
+    except TypeError:  # a PyTorch without the weights_only argument
+        return torch.load(path, map_location=map_location)
+
+
 def load_checkpoint(path: str, map_location: str = "cpu") -> Tuple[DiffusionLM, dict]:
-    ckpt = torch.load(path, map_location=map_location)
+    ckpt = torch_load(path, map_location=map_location)
     model = DiffusionLM(ModelConfig.from_dict(ckpt["config"]))
     model.load_state_dict(ckpt["state_dict"])
     return model, ckpt.get("extra", {})

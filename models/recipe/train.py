@@ -511,7 +511,8 @@ def export(args) -> None:
         training["objective"] = ("MDLM masked diffusion with shifted logits (Dream convention: row i-1 predicts masked "
                                  "position i), bidirectional; same layouts")
     if extra.get("init_from") and os.path.exists(extra["init_from"]):
-        src = torch.load(extra["init_from"], map_location="cpu").get("extra", {})
+        from model import torch_load
+        src = torch_load(extra["init_from"]).get("extra", {})
         if src.get("lineage"):  # a model recovered from an exported folder (recover_from_onnx.py)
             training["initialisedFrom"] = "%s; recovered from its model.onnx and trained on" % src["lineage"]
         else:
