@@ -7,7 +7,9 @@
 # checkpoint. Needs: apt (Debian bookworm), npm registry, node_modules installed (npm ci), python3-torch,
 # python3-onnx, python3-numpy, libopenblas0-pthread.
 #
-# Usage: models/recipe/run_all.sh        (defaults below; about 2-3 h on an idle 2-core machine)
+# Usage: models/recipe/run_all.sh        (CPU only, defaults below; about 2-3 h on an idle 2-core machine)
+#        models/recipe/run_all.sh gpu-prepare; <one device call>; models/recipe/run_all.sh gpu-finish FILES
+#        (the shipped models: corpus here, 7 minutes of training on one H100, export + tuning here)
 #   MAX_TOKENS=16000000 DREAM_TOKENS=5200000 BASELINE=0 DATA=/work/d3llm-data TRAIN=/work/d3llm-train models/recipe/run_all.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,6 +20,34 @@ MAX_TOKENS=${MAX_TOKENS:-16000000}      # AR twin (and optional from-scratch dif
 DREAM_TOKENS=${DREAM_TOKENS:-5200000}   # diffusion adaptation from the AR twin
 PY="env PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3"
 case "$DATA$TRAIN" in *shared*) echo "refusing to use a path under shared/"; exit 1;; esac
+MODE=${1:-cpu}   # cpu (everything here) | gpu-prepare | gpu-finish BUNDLE_DIR (see "Training on a GPU session")
+case "$MODE" in
+  cpu|gpu-prepare) ;;
+  gpu-finish) [ -d "${2:-}" ] || { echo "usage: run_all.sh gpu-finish BUNDLE_DIR (the files_at folder of the device reply)"; exit 2; };;
+  *) echo "usage: run_all.sh [cpu | gpu-prepare | gpu-finish BUNDLE_DIR]"; exit 2;;
+esac
+
+finish_models() {  # $1 $2: run folders of the diffusion model and the AR twin; $3: extra export flags
+  echo "== export"
+  $PY models/recipe/train.py export --run "$1" --out models/d3llm-tiny-code --id d3llm-tiny-code \
+    --tokenizer "$DATA/tok/tokenizer.json" $3
+  $PY models/recipe/train.py export --run "$2" --out models/d3llm-tiny-code-ar --id d3llm-tiny-code-ar \
+    --tokenizer "$DATA/tok/tokenizer.json" $3
+  echo "== tune the default decoding on the validation split and record validation numbers in model.json"
+  npm run build --silent
+  node models/recipe/tune_decoding.mjs --data "$DATA/val_single_line.jsonl" --model models/d3llm-tiny-code \
+    --ar-model models/d3llm-tiny-code-ar --write > "$TRAIN/quality.json"
+  echo "done: models/d3llm-tiny-code, models/d3llm-tiny-code-ar (validation numbers: $TRAIN/quality.json)"
+}
+
+if [ "$MODE" = gpu-finish ]; then
+  for m in d3llm-tiny-code d3llm-tiny-code-ar; do  # put back what gpu-prepare set aside
+    if [ -f ".models-aside/$m/model.onnx" ]; then mv ".models-aside/$m/model.onnx" "models/$m/model.onnx"; fi
+  done
+  $PY models/recipe/gpu/import_weights.py --bundle "$2" --runs "$TRAIN/gpu"
+  finish_models "$TRAIN/gpu/dream" "$TRAIN/gpu/ar" --fp16-weights
+  exit 0
+fi
 
 echo "== 1/6 corpus ($DATA/corpus)"
 [ -f "$DATA/corpus/sources.json" ] || $PY models/recipe/corpus/build_corpus.py --data "$DATA"
@@ -31,6 +61,19 @@ echo "== 3/6 pre-tokenise"
   --tokenizer "$DATA/tokenizer/tokenizer.json" --out "$DATA/tok"
 [ -f "$DATA/val_single_line.jsonl" ] || $PY models/recipe/eval_infill.py extract \
   --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_single_line.jsonl"
+
+if [ "$MODE" = gpu-prepare ]; then
+  # The shipped model.onnx files would take most of the 64 MiB that travels to the device: set them aside
+  # (ignored folder; gpu-finish, or `git checkout models/`, puts them back), then pack the corpus.
+  for m in d3llm-tiny-code d3llm-tiny-code-ar; do
+    mkdir -p ".models-aside/$m"
+    if [ -f "models/$m/model.onnx" ]; then mv "models/$m/model.onnx" ".models-aside/$m/model.onnx"; fi
+  done
+  $PY models/recipe/gpu/pack_data.py pack --data "$DATA/tok" --out .device-data/tok
+  echo 'next: run(command="models/recipe/gpu/device_train.sh --objective ar+dream --minutes 7 --ar-share 0.5",'
+  echo '          carry=[".device-data"], timeout_s=570); then: models/recipe/run_all.sh gpu-finish <files_at folder>'
+  exit 0
+fi
 
 echo "== 4/6 train: AR twin (and, with BASELINE=1, a from-scratch diffusion baseline on the other core),"
 echo "         then the diffusion model initialised from the AR twin (Dream-style); logs in $TRAIN/<run>/train.log"
@@ -50,14 +93,4 @@ nice -n 10 $PY models/recipe/train.py --objective diffusion --logit-shift --init
   --seed 4321 --lr 1e-3 --data "$DATA/tok" --run "$TRAIN/dream" --max-tokens "$DREAM_TOKENS" \
   >>"$TRAIN/dream/stdout.log" 2>&1
 
-echo "== 5/6 export"
-$PY models/recipe/train.py export --run "$TRAIN/dream" --out models/d3llm-tiny-code --id d3llm-tiny-code \
-  --tokenizer "$DATA/tok/tokenizer.json"
-$PY models/recipe/train.py export --run "$TRAIN/ar" --out models/d3llm-tiny-code-ar --id d3llm-tiny-code-ar \
-  --tokenizer "$DATA/tok/tokenizer.json"
-
-echo "== 6/6 tune the default decoding on the validation split and record validation numbers in model.json"
-npm run build --silent
-node models/recipe/tune_decoding.mjs --data "$DATA/val_single_line.jsonl" --model models/d3llm-tiny-code \
-  --ar-model models/d3llm-tiny-code-ar --write > "$TRAIN/quality.json"
-echo "done: models/d3llm-tiny-code, models/d3llm-tiny-code-ar (validation numbers: $TRAIN/quality.json)"
+finish_models "$TRAIN/dream" "$TRAIN/ar" ""

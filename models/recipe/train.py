@@ -524,7 +524,9 @@ def export(args) -> None:
     if args.training_json:
         with open(args.training_json) as f:
             training.update(json.load(f))
-    provenance = ("Trained from scratch by models/recipe (run_all.sh) on %.0f MB of permissively licensed source code "
+    how = ("gpu/device_train.sh on a GPU" if os.path.exists(os.path.join(args.run, "device-result.json"))
+           else "run_all.sh")
+    provenance = ("Trained from scratch by models/recipe (" + how + ") on %.0f MB of permissively licensed source code "
                   "(Python from Debian packages and the Python standard library, TypeScript/JavaScript from npm "
                   "packages; licences %s); HumanEval-Infilling excluded. See training.corpus for every source."
                   % (sum(v["bytes"] for v in sources["totals"].values()) / 1e6, ", ".join(sorted(sources["by_licence"]))))

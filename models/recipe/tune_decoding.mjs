@@ -6,12 +6,15 @@
  * autoregressive twin. Everything runs through `d3llm bench`, i.e. the real engine and sidecar.
  *
  * Grid: d3llm entropy threshold × EOS policy (anywhere / leftmost undecided position only) × block size.
- * Choice: the highest mean edit similarity (ties: exact match, then tokens per forward) — on a few hundred
- * tasks a small model's exact-match count is too small to rank settings by itself.
+ * Choice: among the settings within `--es-tolerance` points (default 0.5) of the best mean edit similarity
+ * — on a few hundred tasks differences that small are noise, and a small model's exact-match count is too
+ * small to rank settings by itself — the one with the most tokens per forward (d3LLM's speed measure),
+ * then the higher exact match.
  *
  * Usage:
  *   node models/recipe/tune_decoding.mjs --data /work/d3llm-data/val_single_line.jsonl \
  *     --model models/d3llm-tiny-code --ar-model models/d3llm-tiny-code-ar [--limit 200] [--write]
+ *   (--reuse-sweep quality.json: take the sweep of an earlier run's output instead of running it again)
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,6 +33,8 @@ const { values: opts } = parseArgs({
 		thresholds: { type: 'string', default: '0.3,0.7,1.5' },
 		'block-sizes': { type: 'string', default: '16,32' },
 		'max-tokens': { type: 'string', default: '32' },
+		'es-tolerance': { type: 'string', default: '0.5' },
+		'reuse-sweep': { type: 'string' },
 		write: { type: 'boolean', default: false },
 	},
 });
@@ -55,8 +60,8 @@ function rowSummary(row, decoding) {
 	};
 }
 
-const sweep = [];
-for (const eosAtLeftmostOnly of [false, true]) {
+const sweep = opts['reuse-sweep'] ? JSON.parse(fs.readFileSync(opts['reuse-sweep'], 'utf8')).tuning.sweep : [];
+for (const eosAtLeftmostOnly of opts['reuse-sweep'] ? [] : [false, true]) {
 	for (const blockSize of opts['block-sizes'].split(',').map(Number)) {
 		const decoding = { eosAtLeftmostOnly, blockSize };
 		process.stderr.write(`tune: ${JSON.stringify(decoding)}\n`);
@@ -64,8 +69,10 @@ for (const eosAtLeftmostOnly of [false, true]) {
 		sweep.push(...report.results.map((row) => rowSummary(row, decoding)));
 	}
 }
-const better = (a, b) => a.editSimilarity - b.editSimilarity || a.exactMatch - b.exactMatch || a.tpf - b.tpf;
-const best = sweep.reduce((a, b) => (better(b, a) > 0 ? b : a));
+const bestSimilarity = Math.max(...sweep.map((row) => row.editSimilarity));
+const tolerance = Number(opts['es-tolerance']);
+const faster = (a, b) => a.tpf - b.tpf || a.exactMatch - b.exactMatch || a.editSimilarity - b.editSimilarity;
+const best = sweep.filter((row) => row.editSimilarity >= bestSimilarity - tolerance).reduce((a, b) => (faster(b, a) > 0 ? b : a));
 const tuned = { threshold: best.threshold, blockSize: best.blockSize, eosAtLeftmostOnly: best.eosAtLeftmostOnly };
 process.stderr.write(`tune: best ${JSON.stringify(tuned)} (edit similarity ${best.editSimilarity}, EM ${best.exactMatch})\n`);
 
@@ -80,7 +87,11 @@ const quality = {
 	measuredWith: 'd3llm bench (the engine and sidecar), models/recipe/tune_decoding.mjs',
 	decoders: { d3llm: measured(byLabel.d3llm), ar: measured(byLabel.ar) },
 	autoregressiveTwin: { model: byLabel['ar-twin'].model, ...measured(byLabel['ar-twin']) },
-	tuning: { criterion: 'highest edit similarity, then exact match, then tokens per forward', chosen: tuned, sweep },
+	tuning: {
+		criterion: `edit similarity within ${tolerance} points of the best (${bestSimilarity}), then the most tokens per forward, then exact match`,
+		chosen: tuned,
+		sweep,
+	},
 	measuredAt: new Date().toISOString(),
 };
 console.log(JSON.stringify(quality, null, 1));
