@@ -22,6 +22,7 @@ export interface CompleteOptions {
 	threshold?: string;
 	blockSize?: string;
 	eosLeftmost?: boolean;
+	stopAtNewline?: boolean;
 	ep: string;
 	threads: string;
 	trace?: boolean;
@@ -78,6 +79,9 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 	}
 	if (options.eosLeftmost) {
 		overrides.eosAtLeftmostOnly = true;
+	}
+	if (options.stopAtNewline) {
+		overrides.stopAtNewline = true;
 	}
 	if (options.blockSize !== undefined) {
 		overrides.blockSize = parseIntOption(options.blockSize, '--block-size', 1, requestLimits.maxTokensPerRegion);

@@ -23,6 +23,7 @@ function buildProgram(): Command {
 		.option('--threshold <t>', 'entropy threshold in nats (d3llm)')
 		.option('--block-size <b>', 'block size in tokens')
 		.option('--eos-leftmost', 'count an end-of-middle proposal only at the leftmost undecided position')
+		.option('--stop-at-newline', 'end the hole at its first decoded line break (the text keeps it)')
 		.option('--ep <provider>', 'execution provider: auto | cuda | webgpu | cpu', 'auto')
 		.option('--threads <n>', 'onnxruntime intra-op threads (0 = default)', '0')
 		.option('--trace', 'render the hole filling in, step by step (on stderr)')

@@ -25,4 +25,6 @@ export interface DecodingParams {
 	readonly refreshInterval: number;
 	/** Count an end-of-middle proposal only at the leftmost mask of its region (default false: reference §1.5). */
 	readonly eosAtLeftmostOnly?: boolean;
+	/** End each region at its first fully decoded line break (default false); the sidecar maps it to stop token ids. */
+	readonly stopAtNewline?: boolean;
 }

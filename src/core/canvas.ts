@@ -22,15 +22,17 @@ export class Canvas {
 	readonly tokens: Int32Array;
 	readonly regions: readonly Region[];
 	private readonly _regionOf: Int32Array;
+	private readonly _stopIds: ReadonlySet<number>;
 
-	private constructor(tokens: Int32Array, regions: Region[], readonly maskId: number, readonly eosId: number) {
+	private constructor(tokens: Int32Array, regions: Region[], readonly maskId: number, readonly eosId: number, stopIds: readonly number[]) {
 		this.tokens = tokens;
 		this.regions = regions;
 		this._regionOf = regionIndexByPosition(tokens.length, regions);
+		this._stopIds = new Set(stopIds);
 	}
 
-	/** Lays the segments and `MASK × budget` regions out on a fresh canvas. */
-	static create(input: CanvasInput, maskId: number, eosId: number): Canvas {
+	/** Lays the segments and `MASK × budget` regions out on a fresh canvas; `stopIds` end a region (see `regionStop`). */
+	static create(input: CanvasInput, maskId: number, eosId: number, stopIds: readonly number[] = []): Canvas {
 		const length = canvasLength(input);
 		const tokens = new Int32Array(length);
 		const regions: Region[] = [];
@@ -44,7 +46,7 @@ export class Canvas {
 				at += input.budgets[index];
 			}
 		});
-		return new Canvas(tokens, regions, maskId, eosId);
+		return new Canvas(tokens, regions, maskId, eosId, stopIds);
 	}
 
 	get length(): number {
@@ -87,6 +89,29 @@ export class Canvas {
 	firstEos(start: number, end: number): number {
 		const offset = this.tokens.subarray(start, end).indexOf(this.eosId);
 		return offset < 0 ? -1 : start + offset;
+	}
+
+	/** Position of the first stop token in `[start, end)` with no mask before it from `start` on, or −1. */
+	firstDecodedStop(start: number, end: number): number {
+		if (this._stopIds.size === 0) {
+			return -1;
+		}
+		for (let p = start; p < end && !this.isMask(p); p++) {
+			if (this._stopIds.has(this.tokens[p])) {
+				return p;
+			}
+		}
+		return -1;
+	}
+
+	/**
+	 * Where a region ends early: its first EOS or its first fully decoded stop token, whichever comes first
+	 * (−1 for neither). Positions after it are EOS padding and not part of the output.
+	 */
+	regionStop(start: number, end: number): number {
+		const eos = this.firstEos(start, end);
+		const stop = this.firstDecodedStop(start, eos < 0 ? end : eos);
+		return stop >= 0 ? stop : eos;
 	}
 }
 

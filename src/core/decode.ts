@@ -57,7 +57,7 @@ class DecodeSession {
 	private _steps = 0;
 
 	constructor(model: IDenoiserModel, input: CanvasInput, options: ResolvedDecodeOptions, private readonly _hooks: DecodeHooks) {
-		const canvas = Canvas.create(input, model.spec.maskId, model.spec.eosId);
+		const canvas = Canvas.create(input, model.spec.maskId, model.spec.eosId, options.stopTokenIds);
 		const cacheOn = cacheEnabled(options) && options.decoder !== 'vanilla';
 		const cache = new KvCache(model.spec, cacheOn ? canvas.length : 0);
 		const regions = createRegionBlocks(canvas, options.blockSize, options.fullActivationThreshold);

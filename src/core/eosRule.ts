@@ -3,6 +3,8 @@
  * the rest of the region with EOS, creates the remaining blocks as done and stops block creation.
  * Recommended mode fills only the masks after the EOS (decoded tokens there are cut from the output anyway,
  * so every position is committed once); literal mode overwrites every non-EOS position after it.
+ * A fully decoded stop token (option `stopTokenIds`, e.g. line breaks) ends its region the same way, except
+ * that the stop token itself stays part of the output (`Canvas.regionStop`).
  */
 import type { CommittedToken } from '../common/stepEvent';
 import type { Canvas } from './canvas';
@@ -11,15 +13,15 @@ import { commitToken } from './commits';
 
 /** What the EOS rule did to one region. */
 export interface EosFill {
-	/** True when the region holds a decoded EOS. */
+	/** True when the region holds a decoded EOS or a fully decoded stop token. */
 	readonly hasEos: boolean;
 	readonly filled: CommittedToken[];
 }
 
-/** Applies the EOS rule to one region (§1.5 steps 1–5). */
+/** Applies the EOS rule to one region (§1.5 steps 1–5); `eosAt` is the EOS or stop token ending it. */
 export function applyEosFill(canvas: Canvas, blocks: RegionBlocks, literal: boolean): EosFill {
 	const { start, end } = blocks.region;
-	const eosAt = canvas.firstEos(start, end);
+	const eosAt = canvas.regionStop(start, end);
 	if (eosAt < 0) {
 		return { hasEos: false, filled: [] };
 	}

@@ -18,6 +18,11 @@ export interface ResolvedDecodeOptions extends DecodingParams {
 	readonly useCache: boolean;
 	/** First decoded EOS of a region fills the rest of it with EOS and ends it (reference §1.5). */
 	readonly earlyStop: boolean;
+	/**
+	 * A region whose positions up to and including one of these ids are all decoded ends there: the masks
+	 * after it are filled with EOS like after an EOS (see src/core/eosRule.ts). Empty = off.
+	 */
+	readonly stopTokenIds: readonly number[];
 	/** Safety guard; 0 = automatic (2 × masks + 2). */
 	readonly maxSteps: number;
 	/** `vanilla`: tokens committed per region per step. */
@@ -42,6 +47,7 @@ export const defaultDecodeOptions: ResolvedDecodeOptions = Object.freeze({
 	literal: false,
 	useCache: true,
 	earlyStop: true,
+	stopTokenIds: Object.freeze([]) as readonly number[],
 	maxSteps: 0,
 	tokensPerStep: 1,
 	confidenceThreshold: 0.9,
@@ -63,6 +69,7 @@ export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecod
 	check(isFraction(resolved.fullActivationThreshold), `fullActivationThreshold must be in [0, 1], got ${resolved.fullActivationThreshold}`);
 	check(isIntegerAtLeast(resolved.cacheDelay, 0), `cacheDelay must be an integer ≥ 0, got ${resolved.cacheDelay}`);
 	check(isIntegerAtLeast(resolved.refreshInterval, 0), `refreshInterval must be an integer ≥ 0, got ${resolved.refreshInterval}`);
+	check(Array.isArray(resolved.stopTokenIds) && resolved.stopTokenIds.every((id) => isIntegerAtLeast(id, 0)), 'stopTokenIds must be an array of integers ≥ 0');
 	check(isIntegerAtLeast(resolved.maxSteps, 0), `maxSteps must be an integer ≥ 0, got ${resolved.maxSteps}`);
 	check(isIntegerAtLeast(resolved.tokensPerStep, 1), `tokensPerStep must be an integer ≥ 1, got ${resolved.tokensPerStep}`);
 	check(isFraction(resolved.confidenceThreshold), `confidenceThreshold must be in [0, 1], got ${resolved.confidenceThreshold}`);

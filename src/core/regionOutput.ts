@@ -1,6 +1,7 @@
 /**
  * What a decode hands back per region (reference §1.6 post-processing): the region's tokens up to its first
- * EOS, or up to its first remaining mask when the decode was cancelled.
+ * EOS, or up to its first remaining mask when the decode was cancelled; with stop tokens, up to and including
+ * the first fully decoded one.
  */
 import type { Canvas } from './canvas';
 
@@ -13,6 +14,10 @@ export interface RegionOutput {
 /** The output of every region of a (possibly partly decoded) canvas. */
 export function regionOutputs(canvas: Canvas): RegionOutput[] {
 	return canvas.regions.map((region) => {
+		const stop = canvas.firstDecodedStop(region.start, region.end);
+		if (stop >= 0 && canvas.firstEos(region.start, stop) < 0) {
+			return { tokens: Array.from(canvas.tokens.subarray(region.start, stop + 1)), endedByEos: false };
+		}
 		const tokens: number[] = [];
 		for (let p = region.start; p < region.end; p++) {
 			if (canvas.isMask(p) || canvas.tokens[p] === canvas.eosId) {

@@ -139,7 +139,7 @@ export class InlineCompletionEngine {
 			documentKey: speculative ? `${request.scope}#speculative` : request.scope,
 			segments: [request.prefix, request.suffix],
 			regions: [{ maxTokens }],
-			decoding: settings.decoding,
+			decoding: decodingFor(policy, settings.decoding),
 			timeoutMs: settings.timeoutMs,
 		};
 		try {
@@ -175,6 +175,11 @@ export class InlineCompletionEngine {
 			this._start(next, true);
 		}
 	}
+}
+
+/** A single-line completion keeps only the first line, so the sidecar may stop at the first line break. */
+export function decodingFor(policy: 'single' | 'multi', decoding: Partial<DecodingParams>): Partial<DecodingParams> {
+	return policy === 'single' ? { ...decoding, stopAtNewline: true } : decoding;
 }
 
 /** True when `error` is the result of cancelling `token` (or a sidecar-side cancellation). */

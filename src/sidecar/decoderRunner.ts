@@ -24,6 +24,8 @@ export interface RunHooks {
 	/** `performance.now()` value after which the run stops with a timeout error. */
 	readonly deadline: number;
 	readonly onStep?: (event: StepEvent, layout?: { regionStarts: number[]; budgets: number[] }) => void;
+	/** Ids whose text holds a line break; they end a region when `params.stopAtNewline` is set. */
+	readonly lineBreakIds?: readonly number[];
 }
 
 /** Decodes `layout` with `params`; throws SidecarError on cancellation or timeout. */
@@ -42,7 +44,7 @@ export async function runDecoder(model: IDenoiserModel, layout: CanvasLayout, pa
 		first = false;
 	});
 	const input = { segments: layout.segments, budgets: layout.budgets };
-	const options = checkedOptions(model, input, params);
+	const options = checkedOptions(model, input, params, hooks.lineBreakIds ?? []);
 	const result = await decode(model, input, options, {
 		token,
 		onStep,
@@ -57,9 +59,9 @@ export async function runDecoder(model: IDenoiserModel, layout: CanvasLayout, pa
 }
 
 /** The core's options for `params`, with the core's input checks reported as invalid requests. */
-function checkedOptions(model: IDenoiserModel, input: { segments: number[][]; budgets: number[] }, params: DecodingParams): DecodeOptions {
+function checkedOptions(model: IDenoiserModel, input: { segments: number[][]; budgets: number[] }, params: DecodingParams, lineBreakIds: readonly number[]): DecodeOptions {
 	try {
-		const options = resolveDecodeOptions(toOptions(params));
+		const options = resolveDecodeOptions(toOptions(params, lineBreakIds));
 		validateCanvasInput(input, model.spec);
 		return options;
 	} catch (e) {
@@ -67,7 +69,7 @@ function checkedOptions(model: IDenoiserModel, input: { segments: number[][]; bu
 	}
 }
 
-function toOptions(params: DecodingParams): DecodeOptions {
+function toOptions(params: DecodingParams, lineBreakIds: readonly number[]): DecodeOptions {
 	return {
 		decoder: params.decoder,
 		threshold: params.threshold,
@@ -77,6 +79,7 @@ function toOptions(params: DecodingParams): DecodeOptions {
 		cacheDelay: params.cacheDelay,
 		refreshInterval: params.refreshInterval,
 		eosAtLeftmostOnly: params.eosAtLeftmostOnly,
+		stopTokenIds: params.stopAtNewline ? lineBreakIds : [],
 	};
 }
 

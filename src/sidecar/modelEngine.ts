@@ -37,6 +37,8 @@ export class ModelEngine {
 		private readonly _opened: OpenedSession,
 		private readonly _denoiser: OrtDenoiser,
 		private readonly _loadMs: number,
+		/** Token ids whose text holds a line break, for `decoding.stopAtNewline`. */
+		private readonly _lineBreakIds: readonly number[],
 	) {}
 
 	/** Loads and validates a model folder; throws a SidecarError naming what is wrong. */
@@ -53,7 +55,8 @@ export class ModelEngine {
 			throw e;
 		}
 		const denoiser = new OrtDenoiser(opened.session, toSpec(manifest));
-		return new ModelEngine(files, manifest, tokenizer, opened, denoiser, performance.now() - started);
+		const lineBreakIds = tokenizer.lineBreakTokenIds(manifest.vocabSize);
+		return new ModelEngine(files, manifest, tokenizer, opened, denoiser, performance.now() - started, lineBreakIds);
 	}
 
 	/** The `model/info` answer. */
@@ -89,6 +92,7 @@ export class ModelEngine {
 		const outcome = await runDecoder(this._denoiser, layout, decoding, {
 			token,
 			deadline,
+			lineBreakIds: this._lineBreakIds,
 			onStep: (event, first) => {
 				stepMs += event.elapsedMs;
 				onStep?.(this._withTexts(event), first);

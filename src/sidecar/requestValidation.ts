@@ -81,6 +81,9 @@ export function validateDecoding(value: unknown): void {
 	if (decoding.eosAtLeftmostOnly !== undefined && typeof decoding.eosAtLeftmostOnly !== 'boolean') {
 		throw invalidRequest('decoding.eosAtLeftmostOnly must be true or false');
 	}
+	if (decoding.stopAtNewline !== undefined && typeof decoding.stopAtNewline !== 'boolean') {
+		throw invalidRequest('decoding.stopAtNewline must be true or false');
+	}
 	for (const [name, rule] of Object.entries(numericRules)) {
 		checkNumber((decoding as Record<string, unknown>)[name], `decoding.${name}`, rule);
 	}

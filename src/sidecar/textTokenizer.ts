@@ -46,6 +46,17 @@ export class TextTokenizer {
 	piece(id: number): string {
 		return this._tokenizer.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
 	}
+
+	/** Every id below `vocabSize` whose text contains a line break (special tokens decode to nothing). */
+	lineBreakTokenIds(vocabSize: number): number[] {
+		const ids: number[] = [];
+		for (let id = 0; id < vocabSize; id++) {
+			if (this.decode([id]).includes('\n')) {
+				ids.push(id);
+			}
+		}
+		return ids;
+	}
 }
 
 function readJson(file: string): object {

@@ -20,6 +20,7 @@ const overrideKeys: Record<keyof DecodingOverrides, true> = {
 	cacheDelay: true,
 	refreshInterval: true,
 	eosAtLeftmostOnly: true,
+	stopAtNewline: true,
 };
 
 /** The allowed keys, in declaration order. */

@@ -143,6 +143,16 @@ describe('InlineCompletionEngine', () => {
 		assert.deepEqual(await pending, { text: 'y = x\n    return y', alternatives: ['y = x'] });
 	});
 
+	it('asks the sidecar to stop at the first line break for single-line completions only', async () => {
+		const single = setup({ multiline: 'never', decoding: { blockSize: 8 } });
+		single.engine.provide(request('x = ', '\n', true), new CancellationTokenSource().token);
+		const multi = setup({ multiline: 'always', decoding: { blockSize: 8 } });
+		multi.engine.provide(request('def f(x):\n    ', '', true), new CancellationTokenSource().token);
+		await flush();
+		assert.deepEqual(single.model.calls[0].params.decoding, { blockSize: 8, stopAtNewline: true });
+		assert.deepEqual(multi.model.calls[0].params.decoding, { blockSize: 8 });
+	});
+
 	it('applies the parse check: keeps the lines that parse no worse', async () => {
 		const model = new FakeModel();
 		const counter = (text: string): number => (text.match(/\)\)/g) ?? []).length;

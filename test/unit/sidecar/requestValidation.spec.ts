@@ -35,6 +35,7 @@ describe('validateCompleteParams', () => {
 		rejects({ ...ok, decoding: { decoder: 'beam' } }, SidecarErrorCodes.invalidRequest, /decoding.decoder/);
 		rejects({ ...ok, decoding: { blockSize: 2.5 } }, SidecarErrorCodes.invalidRequest, /decoding.blockSize/);
 		rejects({ ...ok, decoding: { threshold: -1 } }, SidecarErrorCodes.invalidRequest, /decoding.threshold/);
+		rejects({ ...ok, decoding: { stopAtNewline: 'yes' } }, SidecarErrorCodes.invalidRequest, /decoding.stopAtNewline must be true or false/);
 	});
 
 	it('refuses non-object params and a missing request id', () => {

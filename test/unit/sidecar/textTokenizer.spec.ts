@@ -25,4 +25,14 @@ describe('TextTokenizer (fixture tokenizer.json through @huggingface/tokenizers)
 		const ids = tokenizer.encode('a = 1');
 		assert.equal(tokenizer.decode([...ids, manifest.specialTokens.eos]), 'a = 1');
 	});
+
+	it('lists the ids whose text holds a line break, without special tokens', () => {
+		const ids = tokenizer.lineBreakTokenIds(manifest.vocabSize);
+		assert.ok(ids.length > 0);
+		assert.ok(ids.every((id) => id < manifest.vocabSize && tokenizer.piece(id).includes('\n')));
+		assert.ok(!ids.includes(manifest.specialTokens.eos));
+		for (const id of tokenizer.encode('x = 1\n\ny = 2\n')) {
+			assert.equal(ids.includes(id), tokenizer.decode([id]).includes('\n'));
+		}
+	});
 });
