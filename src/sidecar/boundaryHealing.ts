@@ -16,13 +16,19 @@ export interface HealedSegments {
 
 /** One newline (optionally `\r\n`) followed by the indentation, or just trailing spaces/tabs. */
 const trailingWhitespace = /(?:\r?\n)?[ \t]*$/;
+const trailingSpaces = /[ \t]*$/;
 
-/** Moves the trailing whitespace of every segment that precedes a hole into that hole. */
-export function healSegments(segments: readonly string[]): HealedSegments {
+/**
+ * Moves the trailing whitespace of every segment that precedes a hole into that hole. With `keepLineBreak`
+ * (requests that stop at the first line break) a final line break stays in the segment and only the
+ * indentation after it moves: otherwise the model's first token would be that line break and end the hole.
+ */
+export function healSegments(segments: readonly string[], keepLineBreak = false): HealedSegments {
+	const pattern = keepLineBreak ? trailingSpaces : trailingWhitespace;
 	const healed = [...segments];
 	const moved: string[] = [];
 	for (let i = 0; i < segments.length - 1; i++) {
-		const tail = trailingWhitespace.exec(segments[i])?.[0] ?? '';
+		const tail = pattern.exec(segments[i])?.[0] ?? '';
 		healed[i] = segments[i].slice(0, segments[i].length - tail.length);
 		moved.push(tail);
 	}

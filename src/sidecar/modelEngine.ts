@@ -83,7 +83,7 @@ export class ModelEngine {
 		const started = performance.now();
 		const decoding = this._decodingFor(params.decoding);
 		const tokenizeStart = performance.now();
-		const healed = healSegments(params.segments);
+		const healed = healSegments(params.segments, decoding.stopAtNewline === true);
 		const layout = this._layout(healed.segments, params);
 		let tokenizeMs = performance.now() - tokenizeStart;
 		const forwardMsBefore = this._denoiser.forwardMs;

@@ -14,6 +14,13 @@ describe('boundaryHealing', () => {
 		assert.deepEqual(healed.moved, ['\n    ']);
 	});
 
+	it('keeps the line break and moves only the indentation when the hole stops at a line break', () => {
+		const healed = healSegments(['def f(n):\n    ', ''], true);
+		assert.deepEqual(healed.segments, ['def f(n):\n', '']);
+		assert.deepEqual(healed.moved, ['    ']);
+		assert.deepEqual(healSegments(['self.y = ', ''], true).moved, [' ']);
+	});
+
 	it('handles CRLF line ends and tabs', () => {
 		const healed = healSegments(['if (x) {\r\n\t', '}']);
 		assert.deepEqual(healed.segments, ['if (x) {', '}']);
