@@ -47,7 +47,7 @@ export interface BenchOptions {
 	readonly thresholds?: readonly number[];
 	readonly model?: string;
 	readonly arModel?: string;
-	/** `--decoding`: knobs for every request of the main model's rows (not the twin's). */
+	/** `--decoding`: knobs for every request of the main model's rows (not the twin's), also with --latency. */
 	readonly decoding?: DecodingOverrides;
 	/** `--samples`: JSON Lines file of every finished (row, task). */
 	readonly samples?: string;
@@ -77,8 +77,8 @@ export function parseBenchOptions(raw: BenchCliOptions): BenchOptions {
 	if (!raw.latency && raw.data === undefined) {
 		throw new UsageError('give the tasks with --data FILE.jsonl[.gz] (or run --latency)');
 	}
-	if (raw.latency && (raw.decoding !== undefined || raw.samples !== undefined)) {
-		throw new UsageError('--decoding and --samples belong to the quality benchmark, not --latency');
+	if (raw.latency && raw.samples !== undefined) {
+		throw new UsageError('--samples belongs to the quality benchmark, not --latency');
 	}
 	return {
 		data: raw.data,

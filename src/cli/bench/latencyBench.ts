@@ -25,13 +25,20 @@ export async function runLatencyBench(backend: ModelCache, tasks: BenchTask[] | 
 	const modelDir = options.model ?? defaultModelDir();
 	const info = await backend.load({ modelDir, executionProvider: options.ep as never, threads: options.threads });
 	const contexts = latencyContexts(tasks, options);
-	const configs = buildConfigs(options.decoders ?? ['d3llm'], options.thresholds ?? [info.decoding.threshold], modelDir);
+	const configs = buildConfigs(options.decoders ?? ['d3llm'], options.thresholds ?? [info.decoding.threshold], modelDir, undefined, options.decoding);
 	const rows: LatencyRow[] = [];
 	for (const config of configs) {
 		const samples = await measureConfig(backend, config, contexts, options, stop);
 		rows.push(summarizeLatency(config, samples));
 	}
-	const header = { model: info.id, executionProvider: info.executionProvider, maxTokens: options.maxTokens, contextChars: options.contextChars, interrupted: stop.stopped };
+	const header = {
+		model: info.id,
+		executionProvider: info.executionProvider,
+		maxTokens: options.maxTokens,
+		contextChars: options.contextChars,
+		decoding: options.decoding ?? {},
+		interrupted: stop.stopped,
+	};
 	if (options.json) {
 		process.stdout.write(`${JSON.stringify({ ...header, requests: contexts.length, results: rows })}\n`);
 	}

@@ -46,6 +46,8 @@ export interface LatencyHeader {
 	readonly executionProvider: string;
 	readonly maxTokens: number;
 	readonly contextChars: number;
+	/** `--decoding` overrides of every request (empty when none). */
+	readonly decoding?: Readonly<Record<string, unknown>>;
 	readonly interrupted: boolean;
 }
 
@@ -77,11 +79,16 @@ export function summarizeLatency(config: BenchConfig, samples: readonly LatencyS
 }
 
 /** The markdown table of the latency benchmark. */
+function decodingLine(decoding: Readonly<Record<string, unknown>> | undefined): string[] {
+	return decoding === undefined || Object.keys(decoding).length === 0 ? [] : [`Decoding overrides (\`--decoding\`): \`${JSON.stringify(decoding)}\`.`];
+}
+
 export function latencyMarkdown(header: LatencyHeader, rows: readonly LatencyRow[]): string {
 	const lines = [
 		`# d3llm bench --latency: ${header.model} on ${header.executionProvider}`,
 		'',
 		`Budget ${header.maxTokens} tokens per hole; contexts up to ${header.contextChars} characters (¾ before the cursor, ¼ after).${header.interrupted ? ' **Interrupted** (Ctrl+C).' : ''}`,
+		...decodingLine(header.decoding),
 		'',
 		'| decoder | requests | context tokens p50 / max | e2e p50 | e2e p95 | e2e mean | = tokenize | + forwards (onnxruntime) | + decoder | + IPC | tokens | forwards | TPF |',
 		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -31,7 +31,8 @@ describe('bench --decoding', () => {
 		for (const [json, pattern] of cases) {
 			assert.throws(() => parseBenchOptions(rawOptions({ decoding: json })), (e: unknown) => e instanceof UsageError && pattern.test(e.message), json);
 		}
-		assert.throws(() => parseBenchOptions(rawOptions({ latency: true, decoding: '{}' })), /--decoding and --samples belong to the quality benchmark/);
+		assert.throws(() => parseBenchOptions(rawOptions({ latency: true, samples: 'x.jsonl' })), /--samples belongs to the quality benchmark/);
+		assert.deepEqual(parseBenchOptions(rawOptions({ latency: true, decoding: '{"stopAtNewline":true}' })).decoding, { stopAtNewline: true });
 	});
 
 	it('sends the overrides with every request, the row\'s decoder and threshold winning', () => {
