@@ -35,7 +35,6 @@ PYENV_VERSION=system python3 models/recipe/export_onnx.py --checkpoint ckpt.pt \
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -47,6 +46,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from filehash import sha256_file  # noqa: E402
 from model import DiffusionLM, ModelConfig, load_checkpoint  # noqa: E402
 
 OPSET = 17
@@ -179,14 +179,6 @@ def save_onnx(proto, onnx_path: str) -> None:
     else:
         onnx.checker.check_model(proto)
         onnx.save_model(proto, onnx_path)
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def special_tokens_from_tokenizer(tokenizer_json: str) -> Dict[str, Optional[int]]:

@@ -39,6 +39,9 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from filehash import sha256_file  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 TRANSFER_LIMIT = 64 << 20  # bytes that travel to the device machine (tree + carried paths)
 DEFAULT_CAP = 56_000_000
@@ -50,14 +53,6 @@ XZ_PRESET = 6
 
 class PackError(Exception):
     """An expected problem (missing input, no room): reported without a traceback."""
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def tree_bytes(root: str = ROOT) -> int:
