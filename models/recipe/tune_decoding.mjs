@@ -60,7 +60,7 @@ function rowSummary(row, decoding) {
 	};
 }
 
-const sweep = opts['reuse-sweep'] ? JSON.parse(fs.readFileSync(opts['reuse-sweep'], 'utf8')).tuning.sweep : [];
+const sweep = opts['reuse-sweep'] ? readSweep(opts['reuse-sweep']) : [];
 for (const eosAtLeftmostOnly of opts['reuse-sweep'] ? [] : [false, true]) {
 	for (const blockSize of opts['block-sizes'].split(',').map(Number)) {
 		const decoding = { eosAtLeftmostOnly, blockSize };
@@ -68,6 +68,10 @@ for (const eosAtLeftmostOnly of opts['reuse-sweep'] ? [] : [false, true]) {
 		const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', opts.thresholds, '--decoding', JSON.stringify(decoding)]);
 		sweep.push(...report.results.map((row) => rowSummary(row, decoding)));
 	}
+}
+if (sweep.length === 0 || sweep.some((row) => typeof row.editSimilarity !== 'number' || typeof row.tpf !== 'number')) {
+	console.error('tune: no usable sweep rows (an earlier output of this script is expected with --reuse-sweep)');
+	process.exit(2);
 }
 const bestSimilarity = Math.max(...sweep.map((row) => row.editSimilarity));
 const tolerance = Number(opts['es-tolerance']);
@@ -104,6 +108,15 @@ if (opts.write) {
 			decoders: { ar: measured(byLabel['ar-twin']) }, diffusionTwin: { model: byLabel.d3llm.model, d3llm: quality.decoders.d3llm }, measuredAt: quality.measuredAt },
 	}));
 	process.stderr.write(`tune: wrote decoding and quality into ${opts.model}/model.json and quality into ${opts['ar-model']}/model.json\n`);
+}
+
+function readSweep(file) {
+	try {
+		return JSON.parse(fs.readFileSync(file, 'utf8')).tuning?.sweep ?? [];
+	} catch (e) {
+		console.error(`tune: cannot read the sweep of ${file}: ${e.message}`);
+		process.exit(2);
+	}
 }
 
 function updateManifest(dir, change) {

@@ -76,13 +76,18 @@ describe('models/recipe/tune_decoding.mjs (through d3llm bench on the fixtures)'
 		assert.doesNotMatch(run.stderr, /tune: \{/, 'no sweep ran');
 	});
 
-	it('refuses benchmark data and a missing file', () => {
+	it('refuses benchmark data, a missing file and an empty sweep', () => {
 		const shared = path.join(scratch, 'shared', 'tasks.jsonl');
 		fs.mkdirSync(path.dirname(shared));
 		fs.copyFileSync(tasks, shared);
 		const refused = tune(['--data', shared]);
 		assert.equal(refused.code, 2);
 		assert.match(refused.stderr, /refusing to tune on a file under shared/);
+		const empty = path.join(scratch, 'empty.json');
+		fs.writeFileSync(empty, '{"tuning":{"sweep":[]}}');
+		const noRows = tune(['--data', tasks, '--reuse-sweep', empty]);
+		assert.equal(noRows.code, 2);
+		assert.match(noRows.stderr, /no usable sweep rows/);
 		const missing = tune(['--data', path.join(scratch, 'none.jsonl')]);
 		assert.equal(missing.code, 2);
 		assert.match(missing.stderr, /give the validation tasks with --data/);
