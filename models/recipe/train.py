@@ -385,10 +385,11 @@ def train(args) -> None:
                for k, w in enumerate(vorder[j:j + vb])]
         val_batches.append(D.collate(exs))
 
-    def ema_network() -> DiffusionLM:
+    def ema_network(on_device: bool = True) -> DiffusionLM:
+        """A network holding the EMA weights: on the training device, or on the CPU for saving."""
         net = build_model(args)
         net.load_state_dict(ema.shadow)
-        return net.to(device) if on_gpu else net
+        return net.to(device) if on_gpu and on_device else net
 
     def save() -> None:
         state["data"] = stream.state()
@@ -397,8 +398,7 @@ def train(args) -> None:
               "rng": {"torch_gen": gen.get_state(), "torch": torch.get_rng_state(), "numpy": np.random.get_state(),
                       "python": random.getstate()}}
         atomic_save(ck, ckpt_path)
-        ema_model = build_model(args)
-        ema_model.load_state_dict(ema.shadow)
+        ema_model = ema_network(on_device=False)
         extra = {"objective": args.objective, "seq_len": args.seq_len, "init_from": args.init_from,
                  "logit_shift": bool(getattr(args, "logit_shift", False)), "step": state["step"], "tokens": state["tokens"],
                  "train_seconds": state["elapsed"], "history": state["history"][-20:],

@@ -14,8 +14,8 @@ export interface RegionOutput {
 /** The output of every region of a (possibly partly decoded) canvas. */
 export function regionOutputs(canvas: Canvas): RegionOutput[] {
 	return canvas.regions.map((region) => {
-		const stop = canvas.firstDecodedStop(region.start, region.end);
-		if (stop >= 0 && canvas.firstEos(region.start, stop) < 0) {
+		const stop = canvas.regionStop(region.start, region.end);
+		if (stop >= 0 && canvas.tokens[stop] !== canvas.eosId) {
 			return { tokens: Array.from(canvas.tokens.subarray(region.start, stop + 1)), endedByEos: false };
 		}
 		const tokens: number[] = [];

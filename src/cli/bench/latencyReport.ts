@@ -78,11 +78,12 @@ export function summarizeLatency(config: BenchConfig, samples: readonly LatencyS
 	};
 }
 
-/** The markdown table of the latency benchmark. */
+/** The report line naming the `--decoding` overrides (none when there are none). */
 function decodingLine(decoding: Readonly<Record<string, unknown>> | undefined): string[] {
 	return decoding === undefined || Object.keys(decoding).length === 0 ? [] : [`Decoding overrides (\`--decoding\`): \`${JSON.stringify(decoding)}\`.`];
 }
 
+/** The markdown table of the latency benchmark. */
 export function latencyMarkdown(header: LatencyHeader, rows: readonly LatencyRow[]): string {
 	const lines = [
 		`# d3llm bench --latency: ${header.model} on ${header.executionProvider}`,

@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { decode, type DecoderName, type ForwardRequest, type ForwardResult, type IDenoiserModel, type ModelSpec } from '../../../src/core/index';
+import { decode, type DecoderName, type ForwardRequest, type ForwardResult, type IDenoiserModel } from '../../../src/core/index';
+import { tinySpec } from '../helpers/tinySpec';
 
-const MASK = 15;
-const EOS = 1;
+const MASK = tinySpec.maskId;
+const EOS = tinySpec.eosId;
 const WORD = 7;
-const spec: ModelSpec = { numLayers: 1, numKvHeads: 1, headDim: 2, vocabSize: 16, maxPositions: 64, topK: 2, logitShift: false, causal: false, maskId: MASK, eosId: EOS, padId: 0 };
+const spec = tinySpec;
 
 /**
  * Sees the whole canvas (run without the cache). Position `prefixLength + 2` predicts EOS with near-zero

@@ -1,13 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { decode, type DecodeOptions, type DecoderName, type ForwardRequest, type ForwardResult, type IDenoiserModel, type ModelSpec } from '../../../src/core/index';
+import { decode, type DecodeOptions, type DecoderName, type ForwardRequest, type ForwardResult, type IDenoiserModel } from '../../../src/core/index';
+import { tinySpec } from '../helpers/tinySpec';
 import type { StepEvent } from '../../../src/common/stepEvent';
 import { ScriptedModel } from '../helpers/scriptedModel';
 
-const MASK = 15;
-const EOS = 1;
+const MASK = tinySpec.maskId;
+const EOS = tinySpec.eosId;
 const WORD = 7;
 const NEWLINE = 9;
-const spec: ModelSpec = { numLayers: 1, numKvHeads: 1, headDim: 2, vocabSize: 16, maxPositions: 64, topK: 2, logitShift: false, causal: false, maskId: MASK, eosId: EOS, padId: 0 };
+const spec = tinySpec;
 
 /**
  * Predicts a scripted token per absolute position (WORD where unscripted). Only a mask whose left neighbour
