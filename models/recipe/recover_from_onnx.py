@@ -1,7 +1,7 @@
 """Recover PyTorch weights from an exported model folder (issue 3: resumable training).
 
-A model folder written by ``export_onnx.export_model_dir`` holds the full fp32 (or fp16) weights inside
-``model.onnx``, but the tracer names most matrices anonymously (``onnx::MatMul_824``, stored transposed).
+A model folder written by ``export_onnx.export_model_dir`` holds the full fp32 (or fp16, read back as
+fp32) weights inside ``model.onnx``, but the tracer names most matrices anonymously (``onnx::MatMul_824``, stored transposed).
 To map them back without guessing, this script builds a network of the same configuration with random
 weights, exports it through the same exporter, and pairs each initialiser of that trace with the parameter
 it equals (directly or transposed). The traced graph of the same code and configuration has the same
@@ -45,12 +45,21 @@ def config_from_manifest(manifest: dict, max_positions: int, tie: bool) -> Model
     )
 
 
+FP16_SUFFIX = "__fp16"
+
+
 def initializers(path: str) -> Dict[str, np.ndarray]:
+    """Initialisers as float32 under their traced names (an ``--fp16-weights`` export stores ``name__fp16``
+    plus a Cast back to ``name``: the value is widened and the name restored)."""
     import onnx
     from onnx import numpy_helper
 
     proto = onnx.load(path)
-    return {init.name: numpy_helper.to_array(init).astype(np.float32) for init in proto.graph.initializer}
+    out: Dict[str, np.ndarray] = {}
+    for init in proto.graph.initializer:
+        name = init.name[: -len(FP16_SUFFIX)] if init.name.endswith(FP16_SUFFIX) else init.name
+        out[name] = numpy_helper.to_array(init).astype(np.float32)
+    return out
 
 
 def trace_pairing(model: DiffusionLM) -> Dict[str, Tuple[str, bool]]:
