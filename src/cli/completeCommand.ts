@@ -2,6 +2,7 @@
  * `d3llm complete`: fills one hole between a prefix and a suffix through the real sidecar process, prints
  * the text (or one JSON line with `--json`), and with `--trace` renders the decoding step by step.
  */
+import { cutAtSpecialToken, dropSuffixRepeats } from '../common/suffixRepeats';
 import type { CompleteRequest, DecoderName, DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames, requestLimits } from '../protocol/sidecarProtocol';
 import { defaultModelDir } from './defaultModel';
@@ -23,6 +24,7 @@ export interface CompleteOptions {
 	blockSize?: string;
 	eosLeftmost?: boolean;
 	stopAtNewline?: boolean;
+	raw?: boolean;
 	ep: string;
 	threads: string;
 	trace?: boolean;
@@ -42,7 +44,7 @@ export async function runComplete(options: CompleteOptions): Promise<number> {
 		for (let i = parseIntOption(options.repeat, '--repeat', 1, 1000); i > 0; i--) {
 			runs.push(await sidecar.complete({ ...params, streamSteps: trace !== undefined && i === 1 }, trace && ((p) => trace.onStep(p.event, p.layout))));
 		}
-		printResult(withMedianTimes(runs), options, info.executionProvider);
+		printResult(withMedianTimes(runs), shownText(runs[runs.length - 1], params, options.raw === true), options, info.executionProvider);
 		return 0;
 	} finally {
 		sidecar.stop();
@@ -89,11 +91,29 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 	return overrides;
 }
 
-function printResult(result: CompleteRequest.Result, options: CompleteOptions, ep: string): void {
+/**
+ * The text as an editor would insert it (`--raw`: the model's middle as is). A hole in the middle of a line
+ * (text follows it on its line) keeps only the middle's first line, as the extension's single-line policy
+ * does; then what the suffix already has is dropped (a small model often writes the rest of the cursor's
+ * line again: `range(items):` before `):`).
+ */
+function shownText(result: CompleteRequest.Result, params: CompleteRequest.Params, raw: boolean): string {
+	const text = cutAtSpecialToken(result.regions[0].text);
+	if (raw) {
+		return result.regions[0].text;
+	}
+	const [prefix, suffix] = params.segments;
+	const midLine = suffix.split('\n')[0].trim() !== '';
+	const kept = midLine ? text.split('\n')[0] : text;
+	return dropSuffixRepeats(kept, suffix, prefix.slice(prefix.lastIndexOf('\n') + 1));
+}
+
+function printResult(result: CompleteRequest.Result, text: string, options: CompleteOptions, ep: string): void {
 	if (options.json) {
 		const region = result.regions[0];
 		const line = {
-			text: region.text,
+			text,
+			rawText: region.text,
 			tokens: result.tokens,
 			forwards: result.forwards,
 			steps: result.steps,
@@ -115,7 +135,7 @@ function printResult(result: CompleteRequest.Result, options: CompleteOptions, e
 		process.stdout.write(`${JSON.stringify(line)}\n`);
 		return;
 	}
-	process.stdout.write(result.regions[0].text);
+	process.stdout.write(text);
 	process.stdout.write(process.stdout.isTTY ? '\n' : '');
 	const cut = result.truncatedTokens > 0 ? `, context cut by ${result.truncatedTokens} tokens` : '';
 	process.stderr.write(`[${result.decoder}] ${result.tokens} tokens in ${result.forwards} forwards (TPF ${result.tpf.toFixed(2)}), ${result.ms.toFixed(1)} ms on ${ep}${cut}\n`);

@@ -24,10 +24,11 @@ function buildProgram(): Command {
 		.option('--block-size <b>', 'block size in tokens')
 		.option('--eos-leftmost', 'count an end-of-middle proposal only at the leftmost undecided position')
 		.option('--stop-at-newline', 'end the hole at its first decoded line break (the text keeps it)')
+		.option('--raw', 'print the model\'s middle as is (default: without text the suffix already has, as the editor inserts it)')
 		.option('--ep <provider>', 'execution provider: auto | cuda | webgpu | cpu', 'auto')
 		.option('--threads <n>', 'onnxruntime intra-op threads (0 = default)', '0')
 		.option('--trace', 'render the hole filling in, step by step (on stderr)')
-		.option('--json', 'print one JSON line with text, tokens, forwards, tpf, ms, decoder, model, executionProvider')
+		.option('--json', 'print one JSON line with text, rawText, tokens, forwards, tpf, ms, decoder, model, executionProvider')
 		.option('--repeat <n>', 'run the same completion n times on the warm sidecar and report median times', '1')
 		.option('--verbose', 'show the sidecar log')
 		.action(async (options: CompleteOptions) => {

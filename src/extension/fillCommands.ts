@@ -69,7 +69,7 @@ async function decodeWithProgress(deps: FillDeps, plan: FillPlan, document: vsco
 		try {
 			const result = await deps.complete(params, token as CancellationToken, { source, label });
 			deps.log.info(`${source}: ${result.tokens} tokens in ${result.steps} steps, ${result.forwards} forwards (${result.tpf.toFixed(2)} tok/fwd), ${Math.round(result.ms)} ms`);
-			return result.regions.map((r, i) => fillText(r.text, plan.segments[i + 1]));
+			return result.regions.map((r, i) => fillText(r.text, plan.segments[i], plan.segments[i + 1]));
 		} catch (error) {
 			if (!isCancellation(error, token as CancellationToken)) {
 				deps.log.error(`${source} failed: ${(error as Error).message}`);

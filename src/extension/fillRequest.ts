@@ -3,7 +3,7 @@
  * the texts between them become the segments — k regions in ONE request. Pure: offsets in, params out.
  */
 import { requestLimits } from '../protocol/sidecarProtocol';
-import { cutAtSpecialToken, dropSuffixRepeats } from './postProcess';
+import { cutAtSpecialToken, dropSuffixRepeats } from '../common/suffixRepeats';
 
 /** A half-open character range of the document to fill. */
 export interface Span {
@@ -59,7 +59,8 @@ export function mergeSpans(spans: readonly Span[]): Span[] {
 	return merged;
 }
 
-/** The text to insert for region `i`: cut at end-of-middle tokens, without a repeat of what follows. */
-export function fillText(raw: string, following: string): string {
-	return dropSuffixRepeats(cutAtSpecialToken(raw), following);
+/** The text to insert for a region: cut at end-of-middle tokens, without a repeat of what follows it. */
+export function fillText(raw: string, preceding: string, following: string): string {
+	const lineBefore = preceding.slice(preceding.lastIndexOf('\n') + 1);
+	return dropSuffixRepeats(cutAtSpecialToken(raw), following, lineBefore);
 }

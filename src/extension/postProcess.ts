@@ -3,6 +3,7 @@
  * policy, stop at the end of the enclosing scope (by indentation), and drop text that repeats the suffix.
  * Pure and table-tested (test/unit/extension/postProcess.spec.ts).
  */
+import { cutAtSpecialToken, dropSuffixRepeats, isClosingLine } from '../common/suffixRepeats';
 import { endsWithOpener } from './linePolicy';
 
 /** What post-processing needs besides the raw text. */
@@ -18,25 +19,16 @@ export interface PostProcessInput {
 	readonly maxLines?: number;
 }
 
-const specialToken = /<\|[a-z_]+\|>/;
-const closingChars = /^[)\]}>'"`;,]+$/;
-const closingLine = /^\s*([)\]}]+[;,]?|end|fi|done|esac)\s*$/;
 const tabSize = 4;
 
 /** Returns the completion to show, or undefined when nothing useful is left. */
 export function postProcess(input: PostProcessInput): string | undefined {
 	let text = cutAtSpecialToken(input.text);
 	text = input.policy === 'single' ? firstLine(text) : limitScope(text, input.lineBefore, input.maxLines ?? 40);
-	text = dropSuffixRepeats(text, input.suffix);
+	text = dropSuffixRepeats(text, input.suffix, input.lineBefore);
 	// Trailing blank lines never help; trailing spaces only when text follows on the line.
 	text = text.replace(/\s+$/, (tail) => (tail.includes('\n') || input.lineAfter.trim() === '' ? '' : tail));
 	return text.trim() === '' ? undefined : text;
-}
-
-/** Cuts at the first special token string (`<|endofmiddle|>` …) the tokenizer may have decoded literally. */
-export function cutAtSpecialToken(text: string): string {
-	const match = specialToken.exec(text);
-	return match ? text.slice(0, match.index) : text;
 }
 
 function firstLine(text: string): string {
@@ -85,7 +77,7 @@ export function limitScope(text: string, lineBefore: string, maxLines: number): 
 			break;
 		}
 		if (strict && indent === current) {
-			if (closingLine.test(line)) {
+			if (isClosingLine(line)) {
 				kept.push(line);
 			}
 			break;
@@ -93,28 +85,4 @@ export function limitScope(text: string, lineBefore: string, maxLines: number): 
 		kept.push(line);
 	}
 	return kept.join('\n').replace(/\n\s*$/, '');
-}
-
-/**
- * Removes what the suffix already has: a tail equal to the start of the suffix (closing brackets, or 4+
- * characters), and everything from a later line that equals the next non-blank line of the suffix.
- */
-export function dropSuffixRepeats(text: string, suffix: string): string {
-	const nextLine = suffix.split('\n').map((l) => l.trim()).find((l, i) => i > 0 && l !== '') ?? '';
-	const lines = text.split('\n');
-	const repeat = nextLine.length >= 3 || closingLine.test(nextLine) ? lines.findIndex((l, i) => i > 0 && l.trim() === nextLine) : -1;
-	const cut = repeat > 0 ? lines.slice(0, repeat).join('\n') : text;
-	return dropOverlap(cut, suffix);
-}
-
-/** Drops the longest tail of `text` that the suffix starts with, when it is closing punctuation or ≥ 4 chars. */
-function dropOverlap(text: string, suffix: string): string {
-	const limit = Math.min(text.length, suffix.length, 200);
-	for (let k = limit; k >= 1; k--) {
-		const head = suffix.slice(0, k);
-		if (text.endsWith(head) && (k >= 4 || closingChars.test(head))) {
-			return text.slice(0, text.length - k);
-		}
-	}
-	return text;
 }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { dropSuffixRepeats } from '../../../src/common/suffixRepeats';
 import { distFile, fixtureModel, repoRoot } from '../helpers/paths';
 
 function d3llm(args: string[]): { code: number; stdout: string; stderr: string } {
@@ -26,7 +27,7 @@ describe('d3llm complete (CLI through the real sidecar)', function () {
 		const lines = run.stdout.trim().split('\n');
 		assert.equal(lines.length, 1);
 		const result = JSON.parse(lines[0]);
-		for (const field of ['text', 'tokens', 'forwards', 'tpf', 'ms', 'decoder', 'model', 'executionProvider']) {
+		for (const field of ['text', 'rawText', 'tokens', 'forwards', 'tpf', 'ms', 'decoder', 'model', 'executionProvider']) {
 			assert.ok(field in result, `missing ${field}`);
 		}
 		assert.equal(result.model, 'tiny-random');
@@ -34,6 +35,15 @@ describe('d3llm complete (CLI through the real sidecar)', function () {
 		assert.equal(result.decoder, 'd3llm');
 		assert.ok(result.tokens <= 16 && result.forwards >= 1);
 		assert.equal(result.tpf, Math.round((result.tokens / result.forwards) * 1000) / 1000);
+	});
+
+	it('prints the text without what the suffix already has, and the model\'s middle as is with --raw', () => {
+		const common = ['complete', '--model', fixtureModel, '--prefix', 'total = sum(', '--suffix', ')\nprint(total)\n', '--max-tokens', '12', '--json'];
+		const shown = JSON.parse(d3llm(common).stdout);
+		assert.equal(shown.text, dropSuffixRepeats(shown.rawText, ')\nprint(total)\n', 'total = sum('));
+		const raw = JSON.parse(d3llm([...common, '--raw']).stdout);
+		assert.equal(raw.text, raw.rawText);
+		assert.equal(raw.rawText, shown.rawText, 'the same decode either way');
 	});
 
 	it('reports median warm times and the share of step time outside onnxruntime with --repeat', () => {

@@ -29,7 +29,8 @@ describe('planFill', () => {
 	});
 
 	it('cleans region text: end-of-middle tokens and a repeat of what follows', () => {
-		assert.equal(fillText('x + 1<|endofmiddle|>', ')\n'), 'x + 1');
-		assert.equal(fillText('f(x))', ')\n'), 'f(x)');
+		assert.equal(fillText('x + 1<|endofmiddle|>', 'print(', ')\n'), 'x + 1');
+		assert.equal(fillText('f(x))', 'y = g(', ')\n'), 'f(x)');
+		assert.equal(fillText('len(x)', 'a = 1\nprint(', ')\n'), 'len(x)', 'a closing bracket the line needs stays');
 	});
 });
