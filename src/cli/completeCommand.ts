@@ -2,6 +2,7 @@
  * `d3llm complete`: fills one hole between a prefix and a suffix through the real sidecar process, prints
  * the text (or one JSON line with `--json`), and with `--trace` renders the decoding step by step.
  */
+import { dropRepetitiveTail } from '../common/repetition';
 import { cutAtSpecialToken, dropSuffixRepeats } from '../common/suffixRepeats';
 import type { CompleteRequest, DecoderName, DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames, requestLimits } from '../protocol/sidecarProtocol';
@@ -94,8 +95,8 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 /**
  * The text as an editor would insert it (`--raw`: the model's middle as is). A hole in the middle of a line
  * (text follows it on its line) keeps only the middle's first line, as the extension's single-line policy
- * does; then what the suffix already has is dropped (a small model often writes the rest of the cursor's
- * line again: `range(items):` before `):`).
+ * does; then a looping tail (`n, n, n, n, n`) and what the suffix already has are dropped (a small model
+ * often writes the rest of the cursor's line again: `range(items):` before `):`).
  */
 function shownText(result: CompleteRequest.Result, params: CompleteRequest.Params, raw: boolean): string {
 	const text = cutAtSpecialToken(result.regions[0].text);
@@ -105,7 +106,7 @@ function shownText(result: CompleteRequest.Result, params: CompleteRequest.Param
 	const [prefix, suffix] = params.segments;
 	const midLine = suffix.split('\n')[0].trim() !== '';
 	const kept = midLine ? text.split('\n')[0] : text;
-	return dropSuffixRepeats(kept, suffix, prefix.slice(prefix.lastIndexOf('\n') + 1));
+	return dropSuffixRepeats(dropRepetitiveTail(kept), suffix, prefix.slice(prefix.lastIndexOf('\n') + 1));
 }
 
 function printResult(result: CompleteRequest.Result, text: string, options: CompleteOptions, ep: string): void {

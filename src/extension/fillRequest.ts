@@ -3,6 +3,7 @@
  * the texts between them become the segments — k regions in ONE request. Pure: offsets in, params out.
  */
 import { requestLimits } from '../protocol/sidecarProtocol';
+import { dropRepetitiveTail } from '../common/repetition';
 import { cutAtSpecialToken, dropSuffixRepeats } from '../common/suffixRepeats';
 
 /** A half-open character range of the document to fill. */
@@ -59,8 +60,8 @@ export function mergeSpans(spans: readonly Span[]): Span[] {
 	return merged;
 }
 
-/** The text to insert for a region: cut at end-of-middle tokens, without a repeat of what follows it. */
+/** The text to insert for a region: cut at end-of-middle tokens, without a looping tail or a repeat of what follows it. */
 export function fillText(raw: string, preceding: string, following: string): string {
 	const lineBefore = preceding.slice(preceding.lastIndexOf('\n') + 1);
-	return dropSuffixRepeats(cutAtSpecialToken(raw), following, lineBefore);
+	return dropSuffixRepeats(dropRepetitiveTail(cutAtSpecialToken(raw)), following, lineBefore);
 }

@@ -1,8 +1,10 @@
 /**
  * Post-processing of a raw middle from the model (architecture §3): cut at end-of-middle, apply the line
- * policy, stop at the end of the enclosing scope (by indentation), and drop text that repeats the suffix.
+ * policy, stop at the end of the enclosing scope (by indentation), drop a looping tail, and drop text that
+ * repeats the suffix.
  * Pure and table-tested (test/unit/extension/postProcess.spec.ts).
  */
+import { dropRepetitiveTail } from '../common/repetition';
 import { cutAtSpecialToken, dropSuffixRepeats, isClosingLine } from '../common/suffixRepeats';
 import { endsWithOpener } from './linePolicy';
 
@@ -25,7 +27,7 @@ const tabSize = 4;
 export function postProcess(input: PostProcessInput): string | undefined {
 	let text = cutAtSpecialToken(input.text);
 	text = input.policy === 'single' ? firstLine(text) : limitScope(text, input.lineBefore, input.maxLines ?? 40);
-	text = dropSuffixRepeats(text, input.suffix, input.lineBefore);
+	text = dropSuffixRepeats(dropRepetitiveTail(text), input.suffix, input.lineBefore);
 	// Trailing blank lines never help; trailing spaces only when text follows on the line.
 	text = text.replace(/\s+$/, (tail) => (tail.includes('\n') || input.lineAfter.trim() === '' ? '' : tail));
 	return text.trim() === '' ? undefined : text;

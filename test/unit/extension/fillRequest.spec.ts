@@ -32,5 +32,6 @@ describe('planFill', () => {
 		assert.equal(fillText('x + 1<|endofmiddle|>', 'print(', ')\n'), 'x + 1');
 		assert.equal(fillText('f(x))', 'y = g(', ')\n'), 'f(x)');
 		assert.equal(fillText('len(x)', 'a = 1\nprint(', ')\n'), 'len(x)', 'a closing bracket the line needs stays');
+		assert.equal(fillText('x = 1\ny = f(a, a, a, a, a, a, a', '', '\n'), 'x = 1', 'a looping last line goes');
 	});
 });

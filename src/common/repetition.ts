@@ -1,0 +1,55 @@
+/**
+ * Repetition filter of completion post-processing (architecture §3; shared by the extension and
+ * `d3llm complete`). A small model that does not know how to end a middle loops: `n, n, n, n, n, n`,
+ * `foo = foo = foo = foo`. Like Tabby's and Continue's filters (reference: completion-anchors.md, "Stop
+ * rules / post-process"), the last non-blank line is dropped when it ends with a unit of 3+ characters
+ * that occurs 5+ times in a row, or of 10+ characters 3+ times (a unit of one repeated character, as in a
+ * `# =====` divider, is not a loop); and a trailing run of 3+ identical lines is cut to its first line.
+ */
+
+const loopingTail = [/(.{3,}?)\1{4,}$/, /(.{10,}?)\1{2,}$/];
+const minCopies = 3;
+
+/** True when `line` ends in a loop (see the file comment). */
+export function endsInLoop(line: string): boolean {
+	const trimmed = line.trimEnd();
+	return loopingTail.some((pattern) => {
+		const unit = pattern.exec(trimmed)?.[1];
+		return unit !== undefined && new Set(unit).size > 1;
+	});
+}
+
+/** `text` without a looping last line, and with a trailing run of identical lines cut to its first line. */
+export function dropRepetitiveTail(text: string): string {
+	const lines = text.split('\n');
+	let end = lastNonBlank(lines, lines.length);
+	if (end >= 0 && endsInLoop(lines[end])) {
+		end = lastNonBlank(lines, end);
+	}
+	const run = runStart(lines, end);
+	if (end >= 0 && end - run + 1 >= minCopies) {
+		end = run;
+	}
+	return lines.slice(0, end + 1).join('\n');
+}
+
+/** Index of the last non-blank line before `before`, or -1. */
+function lastNonBlank(lines: string[], before: number): number {
+	let i = before - 1;
+	while (i >= 0 && lines[i].trim() === '') {
+		i--;
+	}
+	return i;
+}
+
+/** First index of the run of consecutive lines equal to `lines[end]` (ignoring indentation). */
+function runStart(lines: string[], end: number): number {
+	if (end < 0) {
+		return end;
+	}
+	let start = end;
+	for (let i = end - 1; i >= 0 && lines[i].trim() === lines[end].trim(); i--) {
+		start = i;
+	}
+	return start;
+}
