@@ -99,10 +99,10 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
  * often writes the rest of the cursor's line again: `range(items):` before `):`).
  */
 function shownText(result: CompleteRequest.Result, params: CompleteRequest.Params, raw: boolean): string {
-	const text = cutAtSpecialToken(result.regions[0].text);
 	if (raw) {
 		return result.regions[0].text;
 	}
+	const text = cutAtSpecialToken(result.regions[0].text);
 	const [prefix, suffix] = params.segments;
 	const midLine = suffix.split('\n')[0].trim() !== '';
 	const kept = midLine ? text.split('\n')[0] : text;

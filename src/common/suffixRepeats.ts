@@ -50,6 +50,9 @@ function dropOverlap(text: string, suffix: string, lineBefore: string): string {
 
 function overlapIsRepeat(text: string, k: number, suffix: string, lineBefore: string): boolean {
 	const head = suffix.slice(0, k);
+	if (head.includes('\n')) {
+		return k >= 4; // a tail that spans lines of the suffix: no single line to weigh the brackets of
+	}
 	const restOfLine = suffix.split('\n')[0];
 	const lineStart = text.includes('\n') ? '' : lineBefore;
 	const kept = text.slice(0, text.length - k);

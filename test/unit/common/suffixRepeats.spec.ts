@@ -12,6 +12,7 @@ const cases: Array<[string, string, string, string, string]> = [
 	['keeps a one-character coincidence that is not punctuation', 'x = 1', '', '1\n', 'x = 1'],
 	['drops a 4+ character overlap', 'price * count;', '    total += ', 'count;\n', 'price * '],
 	['drops the lines that repeat the next line of the suffix', 'y = 1\n    return y\n    z = 2', '    ', '\n    return y\n', 'y = 1'],
+	['drops a tail that repeats the suffix across lines, whatever its brackets', 'f((\n xy', '', '\n xy\n', 'f(('],
 	['leaves a completion with no overlap alone', 'n * 2', 'numbers.map((n) => ', ');\n', 'n * 2'],
 ];
 
