@@ -23,6 +23,7 @@ export interface CompletionSettings {
 	readonly maxTokens: number;
 	readonly speculative: boolean;
 	readonly syntaxCheck: boolean;
+	readonly dropRepetition: boolean;
 	readonly timeoutMs: number;
 	readonly decoding: Partial<DecodingParams>;
 }
@@ -154,7 +155,7 @@ export class InlineCompletionEngine {
 	}
 
 	private _accept(request: InlineRequest, policy: 'single' | 'multi', raw: string, settings: CompletionSettings): void {
-		let text = postProcess({ text: raw, policy, lineBefore: request.lineBefore, lineAfter: request.lineAfter, suffix: request.suffix });
+		let text = postProcess({ text: raw, policy, lineBefore: request.lineBefore, lineAfter: request.lineAfter, suffix: request.suffix, dropRepetition: settings.dropRepetition });
 		const counter = settings.syntaxCheck ? this._deps.syntax?.errorCounter(request.languageId) : undefined;
 		if (text !== undefined && counter) {
 			text = keepParsable(text, request.prefix, request.suffix, counter);

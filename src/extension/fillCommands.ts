@@ -69,7 +69,8 @@ async function decodeWithProgress(deps: FillDeps, plan: FillPlan, document: vsco
 		try {
 			const result = await deps.complete(params, token as CancellationToken, { source, label });
 			deps.log.info(`${source}: ${result.tokens} tokens in ${result.steps} steps, ${result.forwards} forwards (${result.tpf.toFixed(2)} tok/fwd), ${Math.round(result.ms)} ms`);
-			return result.regions.map((r, i) => fillText(r.text, plan.segments[i], plan.segments[i + 1]));
+			const dropRepetition = deps.settings.inline().dropRepetition;
+			return result.regions.map((r, i) => fillText(r.text, plan.segments[i], plan.segments[i + 1], dropRepetition));
 		} catch (error) {
 			if (!isCancellation(error, token as CancellationToken)) {
 				deps.log.error(`${source} failed: ${(error as Error).message}`);

@@ -61,7 +61,8 @@ export function mergeSpans(spans: readonly Span[]): Span[] {
 }
 
 /** The text to insert for a region: cut at end-of-middle tokens, without a looping tail or a repeat of what follows it. */
-export function fillText(raw: string, preceding: string, following: string): string {
+export function fillText(raw: string, preceding: string, following: string, dropRepetition = true): string {
 	const lineBefore = preceding.slice(preceding.lastIndexOf('\n') + 1);
-	return dropSuffixRepeats(dropRepetitiveTail(cutAtSpecialToken(raw)), following, lineBefore);
+	const text = cutAtSpecialToken(raw);
+	return dropSuffixRepeats(dropRepetition ? dropRepetitiveTail(text) : text, following, lineBefore);
 }

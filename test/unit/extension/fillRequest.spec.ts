@@ -33,5 +33,6 @@ describe('planFill', () => {
 		assert.equal(fillText('f(x))', 'y = g(', ')\n'), 'f(x)');
 		assert.equal(fillText('len(x)', 'a = 1\nprint(', ')\n'), 'len(x)', 'a closing bracket the line needs stays');
 		assert.equal(fillText('x = 1\ny = f(a, a, a, a, a, a, a', '', '\n'), 'x = 1', 'a looping last line goes');
+		assert.equal(fillText('y = f(a, a, a, a, a, a, a', '', '\n', false), 'y = f(a, a, a, a, a, a, a', 'unless dropRepetition is off');
 	});
 });

@@ -33,6 +33,7 @@ const golden: Array<[string, PostProcessInput, string | undefined]> = [
 	['stops at a second blank line', { text: 'a = 1\n\n\n\nb = 2', policy: 'multi', lineBefore: '', lineAfter: '', suffix: '' }, 'a = 1'],
 	['respects maxLines', { text: 'a\nb\nc\nd', policy: 'multi', lineBefore: '', lineAfter: '', suffix: '', maxLines: 2 }, 'a\nb'],
 	['rejects a single line that loops', { text: 'n, n, n, n, n, n, n, n,', policy: 'single', lineBefore: 'xs.map((n) => ', lineAfter: ');', suffix: ');\n' }, undefined],
+	['keeps a looping line with dropRepetition off', { text: 'n, n, n, n, n, n, n, n,', policy: 'single', lineBefore: 'xs.map((n) => ', lineAfter: ');', suffix: ');\n', dropRepetition: false }, 'n, n, n, n, n, n, n, n,'],
 	['rejects whitespace only', { text: '   \n  ', policy: 'multi', lineBefore: '    ', lineAfter: '', suffix: '' }, undefined],
 	['trims trailing blank lines and spaces', { text: 'a = 1   \n\n', policy: 'multi', lineBefore: '', lineAfter: '', suffix: '' }, 'a = 1'],
 ];
