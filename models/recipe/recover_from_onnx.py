@@ -10,11 +10,13 @@ every shape must agree, or the script refuses. (Tensors with identical values, s
 of an untrained network, may be merged by the tracer; trained weights never are.)
 
 The result is a ``model.save_checkpoint`` file: ``train.py --init-from`` continues training from it when
-the original run folder is gone (the shipped models are the only copy that survives a new machine).
+the original run folder is gone (the shipped models are the only copy that survives a new machine). With
+``--bundle DIR`` the weights are (also) written as a float16 weight bundle (gpu/bundle.py, 31.5 MB for the
+medium network instead of 63 MB of float32), the form a GPU session carries: ``device_train.sh --init-from DIR``.
 
 Usage:
   PYENV_VERSION=system python3 models/recipe/recover_from_onnx.py --model-dir models/d3llm-tiny-code \
-      --out /work/d3llm-train/dream-resume/init.pt [--max-positions 1024]
+      (--out /work/d3llm-train/dream-resume/init.pt | --bundle .device-data/init) [--max-positions 1024]
 """
 from __future__ import annotations
 
@@ -141,18 +143,35 @@ def lineage_extra(manifest: dict, model_dir: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model-dir", required=True, help="exported folder: model.onnx + model.json")
-    ap.add_argument("--out", required=True, help="model.pt to write (model.save_checkpoint format)")
+    ap.add_argument("--out", help="model.pt to write (model.save_checkpoint format)")
+    ap.add_argument("--bundle", help="folder to write a float16 weight bundle to (gpu/bundle.py; model name 'dream' "
+                                     "or 'ar' by the model's attention)")
     ap.add_argument("--max-positions", type=int, default=1024,
                     help="rotary table size of the recovered network (training used 1024; 0 = model.json)")
     args = ap.parse_args()
+    if not args.out and not args.bundle:
+        ap.error("give --out FILE.pt, --bundle DIR, or both")
     try:
         model, manifest = recover(args.model_dir, args.max_positions)
     except (ValueError, OSError) as e:
         raise SystemExit("cannot recover weights from %s: %s" % (args.model_dir, e))
     extra = lineage_extra(manifest, args.model_dir)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    save_checkpoint(args.out, model, extra)
-    print("recovered %d parameters from %s -> %s" % (model.num_params(), args.model_dir, args.out))
+    with tempfile.TemporaryDirectory(prefix="recover-") as scratch:
+        out = args.out or os.path.join(scratch, "model.pt")
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        save_checkpoint(out, model, extra)
+        if args.bundle:
+            write_bundle_of(out, args.bundle, "ar" if model.config.causal else "dream")
+    print("recovered %d parameters from %s -> %s" % (model.num_params(), args.model_dir,
+                                                     " and ".join(p for p in (args.out, args.bundle) if p)))
+
+
+def write_bundle_of(checkpoint: str, folder: str, name: str) -> None:
+    """A one-model float16 bundle of a checkpoint (what ``device_run.py --init-from`` reads)."""
+    sys.path.insert(0, os.path.join(HERE, "gpu"))
+    import bundle  # noqa: E402
+
+    bundle.write_bundle(folder, [{"name": name, "path": checkpoint}], {"source": "recover_from_onnx.py"})
 
 
 if __name__ == "__main__":

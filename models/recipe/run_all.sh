@@ -11,6 +11,7 @@
 #        models/recipe/run_all.sh gpu-prepare; <one device call>; models/recipe/run_all.sh gpu-finish FILES
 #        (the shipped models: corpus here, 7 minutes of training on one H100, export + tuning here)
 #   MAX_TOKENS=16000000 DREAM_TOKENS=5200000 BASELINE=0 DATA=/work/d3llm-data TRAIN=/work/d3llm-train models/recipe/run_all.sh
+#   PACK_MB=28 models/recipe/run_all.sh gpu-prepare   (a smaller corpus pack, e.g. next to a carried weight bundle)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -69,7 +70,7 @@ if [ "$MODE" = gpu-prepare ]; then
     mkdir -p ".models-aside/$m"
     if [ -f "models/$m/model.onnx" ]; then mv "models/$m/model.onnx" ".models-aside/$m/model.onnx"; fi
   done
-  $PY models/recipe/gpu/pack_data.py pack --data "$DATA/tok" --out .device-data/tok
+  $PY models/recipe/gpu/pack_data.py pack --data "$DATA/tok" --out .device-data/tok --max-mb "${PACK_MB:-auto}"
   echo 'next: run(command="models/recipe/gpu/device_train.sh --objective ar+dream --minutes 7 --ar-share 0.5",'
   echo '          carry=[".device-data"], timeout_s=570); then: models/recipe/run_all.sh gpu-finish <files_at folder>'
   exit 0

@@ -6,6 +6,7 @@ Run: PYENV_VERSION=system OPENBLAS_NUM_THREADS=2 python3 -m unittest models/reci
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -71,6 +72,22 @@ class RecoverTest(unittest.TestCase):
     def test_fp16_weight_export_round_trips(self):
         src, folder = self.export_random("half", fp16_weights=True, tie_embeddings=True, logit_shift=True)
         self.assert_round_trip(src, folder, fp16_weights=True)
+
+    def test_writes_a_float16_bundle_that_a_gpu_session_reads(self):
+        src, folder = self.export_random("for-bundle", fp16_weights=True, tie_embeddings=True, logit_shift=True)
+        out = os.path.join(self.scratch, "bundle")
+        script = os.path.join(HERE, "..", "recover_from_onnx.py")
+        subprocess.run([sys.executable, script, "--model-dir", folder, "--bundle", out], check=True,
+                       capture_output=True)
+        sys.path.insert(0, os.path.join(HERE, "..", "gpu"))
+        from bundle import read_bundle  # noqa: E402
+        _, models = read_bundle(out)
+        self.assertEqual(list(models), ["dream"])
+        _, state, extra = models["dream"]
+        recovered, _ = recover(folder, 0)
+        for name, tensor in recovered.state_dict().items():
+            np.testing.assert_array_equal(state[name].numpy(), tensor.numpy(), err_msg=name)
+        self.assertEqual(extra["objective"], "diffusion")
 
     def test_refuses_a_graph_of_another_configuration(self):
         _, folder = self.export_random("wrong", tie_embeddings=True)
