@@ -2,8 +2,8 @@
  * `d3llm complete`: fills one hole between a prefix and a suffix through the real sidecar process, prints
  * the text (or one JSON line with `--json`), and with `--trace` renders the decoding step by step.
  */
-import { dropRepetitiveTail } from '../common/repetition';
-import { cutAtSpecialToken, dropSuffixRepeats } from '../common/suffixRepeats';
+import { decideLinePolicy } from '../common/linePolicy';
+import { postProcess } from '../common/postProcess';
 import type { CompleteRequest, DecoderName, DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames, requestLimits } from '../protocol/sidecarProtocol';
 import { defaultModelDir } from './defaultModel';
@@ -93,20 +93,20 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 }
 
 /**
- * The text as an editor would insert it (`--raw`: the model's middle as is). A hole in the middle of a line
- * (text follows it on its line) keeps only the middle's first line, as the extension's single-line policy
- * does; then a looping tail (`n, n, n, n, n`) and what the suffix already has are dropped (a small model
- * often writes the rest of the cursor's line again: `range(items):` before `):`).
+ * The text as the editor would insert it (`--raw`: the model's middle as is): the extension's line policy
+ * (without tree-sitter) and post-processing — a hole in the middle of a line keeps one line, a multi-line
+ * completion stops where its scope ends, a looping line and text the suffix already has are dropped.
  */
 function shownText(result: CompleteRequest.Result, params: CompleteRequest.Params, raw: boolean): string {
+	const text = result.regions[0].text;
 	if (raw) {
-		return result.regions[0].text;
+		return text;
 	}
-	const text = cutAtSpecialToken(result.regions[0].text);
 	const [prefix, suffix] = params.segments;
-	const midLine = suffix.split('\n')[0].trim() !== '';
-	const kept = midLine ? text.split('\n')[0] : text;
-	return dropSuffixRepeats(dropRepetitiveTail(kept), suffix, prefix.slice(prefix.lastIndexOf('\n') + 1));
+	const lineBefore = prefix.slice(prefix.lastIndexOf('\n') + 1);
+	const lineAfter = suffix.split('\n')[0];
+	const policy = decideLinePolicy({ setting: 'auto', lineBefore, lineAfter });
+	return postProcess({ text, policy, lineBefore, lineAfter, suffix }) ?? '';
 }
 
 function printResult(result: CompleteRequest.Result, text: string, options: CompleteOptions, ep: string): void {

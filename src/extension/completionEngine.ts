@@ -11,8 +11,8 @@ import { CompletionCache, type CachedCompletion } from './completionCache';
 import type { CompleteFn } from './decodeRouter';
 import { debounce } from './debounce';
 import { InflightRequest } from './inflight';
-import { decideLinePolicy, type MultilineSetting, type SyntaxFacts } from './linePolicy';
-import { postProcess } from './postProcess';
+import { decideLinePolicy, type MultilineSetting, type SyntaxFacts } from '../common/linePolicy';
+import { postProcess } from '../common/postProcess';
 import { keepParsable, type ErrorCounter } from './syntaxCheck';
 
 /** The hot settings the pipeline reads on every request. */

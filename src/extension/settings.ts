@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DecoderName, DecodingParams, ExecutionProviderRequest, ModelLoadRequest } from '../protocol/sidecarProtocol';
 import type { CompletionSettings } from './completionEngine';
-import type { MultilineSetting } from './linePolicy';
+import type { MultilineSetting } from '../common/linePolicy';
 import { needsRestart, settingsSection, type SettingKey } from './settingsSchema';
 
 /** Everything the inline provider reads per request. */

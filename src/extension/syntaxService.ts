@@ -5,7 +5,7 @@
  */
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { SyntaxOracle } from './completionEngine';
-import type { SyntaxFacts } from './linePolicy';
+import type { SyntaxFacts } from '../common/linePolicy';
 import type { ErrorCounter } from './syntaxCheck';
 
 /** VS Code language id → grammar file stem in @vscode/tree-sitter-wasm. */

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dropSuffixRepeats } from '../../../src/common/suffixRepeats';
+import { decideLinePolicy } from '../../../src/common/linePolicy';
+import { postProcess } from '../../../src/common/postProcess';
 import { distFile, fixtureModel, repoRoot } from '../helpers/paths';
 
 function d3llm(args: string[]): { code: number; stdout: string; stderr: string } {
@@ -37,10 +38,12 @@ describe('d3llm complete (CLI through the real sidecar)', function () {
 		assert.equal(result.tpf, Math.round((result.tokens / result.forwards) * 1000) / 1000);
 	});
 
-	it('prints the text without what the suffix already has, and the model\'s middle as is with --raw', () => {
-		const common = ['complete', '--model', fixtureModel, '--prefix', 'total = sum(', '--suffix', ')\nprint(total)\n', '--max-tokens', '12', '--json'];
+	it('prints the text as the editor\'s post-processing leaves it, and the model\'s middle as is with --raw', () => {
+		const common = ['complete', '--model', fixtureModel, '--prefix', 'x = 1\ntotal = sum(', '--suffix', ')\nprint(total)\n', '--max-tokens', '12', '--json'];
 		const shown = JSON.parse(d3llm(common).stdout);
-		assert.equal(shown.text, dropSuffixRepeats(shown.rawText, ')\nprint(total)\n', 'total = sum('));
+		const lines = { lineBefore: 'total = sum(', lineAfter: ')' };
+		const expected = postProcess({ text: shown.rawText, policy: decideLinePolicy({ setting: 'auto', ...lines }), ...lines, suffix: ')\nprint(total)\n' });
+		assert.equal(shown.text, expected ?? '');
 		const raw = JSON.parse(d3llm([...common, '--raw']).stdout);
 		assert.equal(raw.text, raw.rawText);
 		assert.equal(raw.rawText, shown.rawText, 'the same decode either way');

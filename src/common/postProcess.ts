@@ -1,11 +1,11 @@
 /**
  * Post-processing of a raw middle from the model (architecture §3): cut at end-of-middle, apply the line
  * policy, stop at the end of the enclosing scope (by indentation), drop a looping tail, and drop text that
- * repeats the suffix.
- * Pure and table-tested (test/unit/extension/postProcess.spec.ts).
+ * repeats the suffix. Shared by the extension (inline completions) and `d3llm complete`, so the command line
+ * prints what the editor would insert. Pure and table-tested (test/unit/common/postProcess.spec.ts).
  */
-import { dropRepetitiveTail } from '../common/repetition';
-import { cutAtSpecialToken, dropSuffixRepeats, isClosingLine } from '../common/suffixRepeats';
+import { dropRepetitiveTail } from './repetition';
+import { cutAtSpecialToken, dropSuffixRepeats, isClosingLine } from './suffixRepeats';
 import { endsWithOpener } from './linePolicy';
 
 /** What post-processing needs besides the raw text. */
@@ -28,12 +28,22 @@ const tabSize = 4;
 /** Returns the completion to show, or undefined when nothing useful is left. */
 export function postProcess(input: PostProcessInput): string | undefined {
 	let text = cutAtSpecialToken(input.text);
-	text = input.policy === 'single' ? firstLine(text) : limitScope(text, input.lineBefore, input.maxLines ?? 40);
+	text = input.policy === 'single' || closesTheLine(text, input.lineAfter) ? firstLine(text) : limitScope(text, input.lineBefore, input.maxLines ?? 40);
 	text = input.dropRepetition === false ? text : dropRepetitiveTail(text);
 	text = dropSuffixRepeats(text, input.suffix, input.lineBefore);
 	// Trailing blank lines never help; trailing spaces only when text follows on the line.
 	text = text.replace(/\s+$/, (tail) => (tail.includes('\n') || input.lineAfter.trim() === '' ? '' : tail));
 	return text.trim() === '' ? undefined : text;
+}
+
+/**
+ * True when text follows the cursor and the completion's first line already ends with it (`items):` before
+ * `):`): the rest of the completion belongs after that text, which an insertion at the cursor cannot place,
+ * so only the first line is coherent (its repeat of the rest of the line is dropped afterwards).
+ */
+function closesTheLine(text: string, lineAfter: string): boolean {
+	const rest = lineAfter.trim();
+	return rest !== '' && text.includes('\n') && firstLine(text).trimEnd().endsWith(rest);
 }
 
 function firstLine(text: string): string {

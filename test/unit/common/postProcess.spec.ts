@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { postProcess, type PostProcessInput } from '../../../src/extension/postProcess';
+import { postProcess, type PostProcessInput } from '../../../src/common/postProcess';
 
 /** Golden cases: raw model middle → what the user sees (undefined = nothing). */
 const golden: Array<[string, PostProcessInput, string | undefined]> = [
@@ -34,6 +34,8 @@ const golden: Array<[string, PostProcessInput, string | undefined]> = [
 	['respects maxLines', { text: 'a\nb\nc\nd', policy: 'multi', lineBefore: '', lineAfter: '', suffix: '', maxLines: 2 }, 'a\nb'],
 	['rejects a single line that loops', { text: 'n, n, n, n, n, n, n, n,', policy: 'single', lineBefore: 'xs.map((n) => ', lineAfter: ');', suffix: ');\n' }, undefined],
 	['keeps a looping line with dropRepetition off', { text: 'n, n, n, n, n, n, n, n,', policy: 'single', lineBefore: 'xs.map((n) => ', lineAfter: ');', suffix: ');\n', dropRepetition: false }, 'n, n, n, n, n, n, n, n,'],
+	['keeps only the first line of a multi-line completion that closes the rest of the line', { text: 'items):\n        items = 0', policy: 'multi', lineBefore: '    for i in range(', lineAfter: '):', suffix: '):\n        total += items[i]\n' }, 'items'],
+	['keeps a multi-line body that ends before an auto-closed brace', { text: '\n  return 1;\n', policy: 'multi', lineBefore: 'function f() {', lineAfter: '}', suffix: '}\n' }, '\n  return 1;'],
 	['rejects whitespace only', { text: '   \n  ', policy: 'multi', lineBefore: '    ', lineAfter: '', suffix: '' }, undefined],
 	['trims trailing blank lines and spaces', { text: 'a = 1   \n\n', policy: 'multi', lineBefore: '', lineAfter: '', suffix: '' }, 'a = 1'],
 ];

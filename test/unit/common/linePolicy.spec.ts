@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { decideLinePolicy, type LinePolicyInput } from '../../../src/extension/linePolicy';
+import { decideLinePolicy, type LinePolicyInput } from '../../../src/common/linePolicy';
 
 const none = { inComment: false, inString: false, opensBlock: false };
 
