@@ -4,6 +4,7 @@
  */
 import { decideLinePolicy } from '../common/linePolicy';
 import { postProcess } from '../common/postProcess';
+import { lastLine } from '../common/suffixRepeats';
 import type { CompleteRequest, DecoderName, DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames, requestLimits } from '../protocol/sidecarProtocol';
 import { defaultModelDir } from './defaultModel';
@@ -103,7 +104,7 @@ function shownText(result: CompleteRequest.Result, params: CompleteRequest.Param
 		return text;
 	}
 	const [prefix, suffix] = params.segments;
-	const lineBefore = prefix.slice(prefix.lastIndexOf('\n') + 1);
+	const lineBefore = lastLine(prefix);
 	const lineAfter = suffix.split('\n')[0];
 	const policy = decideLinePolicy({ setting: 'auto', lineBefore, lineAfter });
 	return postProcess({ text, policy, lineBefore, lineAfter, suffix }) ?? '';

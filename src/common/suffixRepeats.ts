@@ -64,7 +64,8 @@ function overlapIsRepeat(text: string, k: number, suffix: string, lineBefore: st
 	return k >= 4 || (head === restOfLine.trimEnd() && punctuationOnly.test(head));
 }
 
-function lastLine(text: string): string {
+/** The text after the last line break (all of `text` when it has none): e.g. the cursor's line left of a hole. */
+export function lastLine(text: string): string {
 	return text.slice(text.lastIndexOf('\n') + 1);
 }
 

@@ -13,6 +13,7 @@ import { debounce } from './debounce';
 import { InflightRequest } from './inflight';
 import { decideLinePolicy, type MultilineSetting, type SyntaxFacts } from '../common/linePolicy';
 import { postProcess } from '../common/postProcess';
+import { lastLine } from '../common/suffixRepeats';
 import { keepParsable, type ErrorCounter } from './syntaxCheck';
 
 /** The hot settings the pipeline reads on every request. */
@@ -170,7 +171,7 @@ export class InlineCompletionEngine {
 
 	/** Precomputes the completion for the state after `text` is accepted (llama.vscode's speculative FIM). */
 	private _speculate(request: InlineRequest, text: string): void {
-		const lineBefore = (request.lineBefore + text).split('\n').pop() ?? '';
+		const lineBefore = lastLine(request.lineBefore + text);
 		const next: InlineRequest = { ...request, prefix: request.prefix + text, lineBefore, invoked: false };
 		if (!this._lookup(next) && !this._adoptable(next)) {
 			this._start(next, true);

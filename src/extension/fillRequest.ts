@@ -4,7 +4,7 @@
  */
 import { requestLimits } from '../protocol/sidecarProtocol';
 import { dropRepetitiveTail } from '../common/repetition';
-import { cutAtSpecialToken, dropSuffixRepeats } from '../common/suffixRepeats';
+import { cutAtSpecialToken, dropSuffixRepeats, lastLine } from '../common/suffixRepeats';
 
 /** A half-open character range of the document to fill. */
 export interface Span {
@@ -62,7 +62,6 @@ export function mergeSpans(spans: readonly Span[]): Span[] {
 
 /** The text to insert for a region: cut at end-of-middle tokens, without a looping tail or a repeat of what follows it. */
 export function fillText(raw: string, preceding: string, following: string, dropRepetition = true): string {
-	const lineBefore = preceding.slice(preceding.lastIndexOf('\n') + 1);
 	const text = cutAtSpecialToken(raw);
-	return dropSuffixRepeats(dropRepetition ? dropRepetitiveTail(text) : text, following, lineBefore);
+	return dropSuffixRepeats(dropRepetition ? dropRepetitiveTail(text) : text, following, lastLine(preceding));
 }
