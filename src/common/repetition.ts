@@ -4,10 +4,18 @@
  * `foo = foo = foo = foo`. Like Tabby's and Continue's filters (reference: completion-anchors.md, "Stop
  * rules / post-process"), the last non-blank line is dropped when it ends with a unit of 3+ characters
  * that occurs 5+ times in a row, or of 10+ characters 3+ times (a unit of one repeated character, as in a
- * `# =====` divider, is not a loop); and a trailing run of 3+ identical lines is cut to its first line.
+ * `# =====` divider, is not a loop); a loop the model then closes with a few brackets or quotes
+ * (`n + 1, n + 1, n + 1, n + 1, n + 1, n + 1)]`, `"… or a string or a string or a string")`) counts too when
+ * its unit has 5+ characters, so a closed `[0, 0, 0, 0, 0, 0]` stays; and a trailing run of 3+ identical
+ * lines is cut to its first line.
  */
 
-const loopingTail = [/(.{3,}?)\1{4,}$/, /(.{10,}?)\1{2,}$/];
+const loopingTail = [
+	/(.{3,}?)\1{4,}$/,
+	/(.{10,}?)\1{2,}$/,
+	/(.{5,}?)\1{4,}[)\]}'"`;,]{1,4}$/,
+	/(.{10,}?)\1{2,}[)\]}'"`;,]{1,4}$/,
+];
 const minCopies = 3;
 
 /** True when `line` ends in a loop (see the file comment). */

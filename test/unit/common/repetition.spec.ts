@@ -21,6 +21,18 @@ describe('repetition filter', () => {
 		}
 	});
 
+	it('drops a loop the model closed with a few brackets or quotes', () => {
+		assert.ok(endsInLoop('numbers.map((n) => n + 1, n + 1, n + 1, n + 1, n + 1, n + 1)]'));
+		assert.ok(endsInLoop('raise ValueError("bad value or a string or a string or a string or a string")'));
+		assert.equal(dropRepetitiveTail('x = 1\nf(n + 1, n + 1, n + 1, n + 1, n + 1, n + 1);'), 'x = 1');
+	});
+
+	it('keeps a closed line whose short unit repeats, and a closed line that repeats a little', () => {
+		for (const line of ['xs = [0, 0, 0, 0, 0, 0, 0]', 'grid = [[1, 1], [1, 1], [1, 1]])', 'f(a, b, a, b)']) {
+			assert.ok(!endsInLoop(line), line);
+		}
+	});
+
 	it('recognises long units repeated three times', () => {
 		assert.ok(endsInLoop('path = os.path.join(os.path.join(os.path.join('));
 		assert.ok(!endsInLoop('path = os.path.join(os.path.join('));
