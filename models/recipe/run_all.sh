@@ -71,8 +71,8 @@ if [ "$MODE" = gpu-prepare ]; then
     if [ -f "models/$m/model.onnx" ]; then mv "models/$m/model.onnx" ".models-aside/$m/model.onnx"; fi
   done
   $PY models/recipe/gpu/pack_data.py pack --data "$DATA/tok" --out .device-data/tok --max-mb "${PACK_MB:-auto}"
-  echo 'next: run(command="models/recipe/gpu/device_train.sh --objective ar+dream --minutes 7 --ar-share 0.5",'
-  echo '          carry=[".device-data"], timeout_s=570); then: models/recipe/run_all.sh gpu-finish <files_at folder>'
+  echo 'next: run(command="models/recipe/gpu/device_train.sh --objective ar+dream --minutes 8.5 --hard-minutes 9.4 --ar-share 0.5",'
+  echo '          carry=[".device-data"], timeout_s=590); then: models/recipe/run_all.sh gpu-finish <files_at folder>'
   exit 0
 fi
 
