@@ -6,7 +6,9 @@ Implements the network described in docs/model-contract.md and
 -> RMSNorm -> SwiGLU MLP], final RMSNorm, LM head (optionally tied). Attention is
 bidirectional unless ``config.causal``. The attention math is written out (no
 ``scaled_dot_product_attention``, which torch 1.13 lacks) so it exports to ONNX
-opset 17 with dynamic window (n) and cache (p) lengths.
+opset 17 with dynamic window (n) and cache (p) lengths. For training on a GPU with a
+newer PyTorch, ``enable_fast_attention(model)`` switches the blocks to PyTorch's fused
+kernel once it has checked that both give the same logits (never during an ONNX export).
 
 Parameter names mirror Hugging Face Qwen2 without the ``model.`` prefix
 (``embed_tokens``, ``layers.{i}.self_attn.q_proj`` ..., ``norm``, ``lm_head``), so a
@@ -38,6 +40,7 @@ API
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from typing import List, Optional, Tuple
@@ -140,6 +143,7 @@ class Attention(nn.Module):
         self.k_proj = nn.Linear(cfg.hidden_size, kvh * hd, bias=True)
         self.v_proj = nn.Linear(cfg.hidden_size, kvh * hd, bias=True)
         self.o_proj = nn.Linear(h * hd, cfg.hidden_size, bias=False)
+        self.fused = False  # enable_fast_attention() sets it
 
     def forward(self, x, cos, sin, past: Optional[KV], mask: Optional[torch.Tensor]):
         """x [B, n, D]; mask bool broadcastable to [B, kvH, g, n, p+n] (True = attend)."""
@@ -154,6 +158,8 @@ class Attention(nn.Module):
         if past is not None:
             k = torch.cat((past[0].to(k.dtype), k), dim=1)
             v = torch.cat((past[1].to(v.dtype), v), dim=1)
+        if self.fused and not torch.onnx.is_in_onnx_export():
+            return self.o_proj(fused_attention(q, k, v, mask, g)), present
         # query heads h = kv * g + j share kv head `kv` (Qwen2 repeat_kv order)
         q5 = q.view(b, n, kvh, g, hd).permute(0, 2, 3, 1, 4)  # [B, kvH, g, n, hd]
         k5 = k.permute(0, 2, 3, 1).unsqueeze(2)  # [B, kvH, 1, hd, T]
@@ -165,6 +171,76 @@ class Attention(nn.Module):
         out = torch.matmul(probs, v5)  # [B, kvH, g, n, hd]
         out = out.permute(0, 3, 1, 2, 4).reshape(b, n, cfg.num_heads * hd)
         return self.o_proj(out), present
+
+
+def fused_attention(q, k, v, mask: Optional[torch.Tensor], g: int) -> torch.Tensor:
+    """The attention of ``Attention.forward`` through ``F.scaled_dot_product_attention``: q [B, n, H, hd],
+    k/v [B, T, kvH, hd] (query head h uses kv head h // g), mask bool [B|1, 1, 1, n|1, T] or None; returns
+    [B, n, H * hd]. Each window row also sees its own column: a row whose keys are all masked (a padding
+    row) gets its own value instead of NaN; such rows never reach a loss."""
+    b, n, h, hd = q.shape
+    t = k.shape[1]
+    keys = k.repeat_interleave(g, dim=2).transpose(1, 2)
+    values = v.repeat_interleave(g, dim=2).transpose(1, 2)
+    allowed = None
+    if mask is not None:
+        own = torch.arange(t, device=q.device).unsqueeze(0) - (t - n) == torch.arange(n, device=q.device).unsqueeze(1)
+        allowed = mask[:, :, 0] | own  # [B|1, 1, n, T]
+    out = F.scaled_dot_product_attention(q.transpose(1, 2), keys, values, attn_mask=allowed)
+    return out.transpose(1, 2).reshape(b, n, h * hd)
+
+
+def set_fused_attention(model: nn.Module, on: bool) -> None:
+    for m in model.modules():
+        if isinstance(m, Attention):
+            m.fused = on
+
+
+def enable_fast_attention(model: "DiffusionLM", tolerance: float = 1e-2) -> Tuple[bool, str]:
+    """Switch ``model`` to ``F.scaled_dot_product_attention`` when this PyTorch has it, it gives the same
+    logits as the written-out math on a padded probe batch (fp32, the model's device), and a training step's
+    backward pass runs through it (bf16 autocast on a GPU). Returns (enabled, why); gradients are cleared."""
+    if not hasattr(F, "scaled_dot_product_attention"):
+        return False, "PyTorch %s has no scaled_dot_product_attention" % torch.__version__
+    device = next(model.parameters()).device
+    gen = torch.Generator().manual_seed(7)
+    ids = torch.randint(model.config.vocab_size, (2, 48), generator=gen).to(device)
+    keep = torch.ones(2, 48, dtype=torch.long)
+    keep[1, 40:] = 0
+    keep = keep.to(device)
+    was_training = model.training
+    try:
+        diff, scale = _fused_difference(model, ids, keep)
+        if not diff <= tolerance * scale:
+            raise ValueError("differs by %.3g (logits up to %.3g)" % (diff, scale))
+        model.train()
+        with _autocast(device):
+            model(ids, attention_mask=keep).float().square().mean().backward()
+    except (RuntimeError, ValueError) as e:
+        set_fused_attention(model, False)
+        return False, "scaled_dot_product_attention not used (%s): the written-out math" % e
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.train(was_training)
+    return True, "scaled_dot_product_attention (max logit difference %.3g on a padded probe batch)" % diff
+
+
+@torch.no_grad()
+def _fused_difference(model: "DiffusionLM", ids: torch.Tensor, keep: torch.Tensor) -> Tuple[float, float]:
+    """(max abs logit difference fused vs written-out on the kept rows, max abs logit); leaves fused on."""
+    model.eval()
+    set_fused_attention(model, False)
+    written = model(ids, attention_mask=keep)
+    set_fused_attention(model, True)
+    fused = model(ids, attention_mask=keep)
+    rows = keep.bool()
+    return float((written[rows] - fused[rows]).abs().max()), max(1.0, float(written[rows].abs().max()))
+
+
+def _autocast(device: torch.device):
+    if device.type == "cpu":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
 
 class MLP(nn.Module):

@@ -63,7 +63,7 @@ from torch.nn import functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data as D  # noqa: E402
-from model import DiffusionLM, ModelConfig, rope_cos_sin, save_checkpoint  # noqa: E402
+from model import DiffusionLM, ModelConfig, enable_fast_attention, rope_cos_sin, save_checkpoint  # noqa: E402
 
 SMALL = dict(vocab_size=8192, hidden_size=256, num_layers=4, num_heads=4, num_kv_heads=2,
              intermediate_size=704, max_positions=1024, tie_embeddings=True)
@@ -366,6 +366,8 @@ def train(args) -> None:
         log("data: %d train windows, %d val windows" % (len(train_split), len(val_split)))
     if on_gpu:
         log("device: %s" % hardware_note(device))
+        if args.attention == "auto":  # after the weights are in place: the check runs the real model
+            log("attention: %s" % enable_fast_attention(model)[1])
 
     stop = {"flag": False}
 
@@ -583,6 +585,9 @@ def main(argv=None) -> None:
                     help="network: small (5 M, default), medium (15.7 M) or tiny (tests); stored in the checkpoint")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                     help="cuda: model and batches on the GPU, bf16 autocast, TF32, fp32 master weights")
+    ap.add_argument("--attention", choices=["auto", "written"], default="auto",
+                    help="cuda: auto = PyTorch's fused scaled_dot_product_attention when it matches the "
+                         "written-out math on a probe batch; written = always the written-out math")
     ap.add_argument("--data-workers", type=int, default=0,
                     help="build batches in N worker processes (same batches, same order; 0 = in this process)")
     ap.add_argument("--max-minutes", type=float, default=0.0,
