@@ -151,7 +151,7 @@ def train_command(args, data: str, stage: dict, run: str, max_tokens: int, max_m
            "--seed", str(args.seed), "--data-workers", str(args.data_workers), "--val-batch", "16",
            "--val-seqs", str(args.val_seqs), "--eval-minutes", str(args.eval_minutes),
            "--ckpt-minutes", str(args.ckpt_minutes), "--log-every", str(log_every or args.log_every),
-           "--threads", str(args.threads)]
+           "--threads", str(args.threads), "--attention", args.attention]
     if stage["objective"] == "diffusion" and stage["logit_shift"]:
         cmd.append("--logit-shift")
     if init_path:
@@ -291,6 +291,9 @@ def run_stages(s: Session, data: str) -> List[dict]:
                 s.copy_logs(force=True)
         s.result["probe"] = {"%s%s" % (k[0], "+shift" if k[0] == "diffusion" and k[1] else ""): v
                              for k, v in rates.items()}
+    if a.probe_only:
+        s.log("probe only: no training")
+        return []
     train_end = min(time.time() + a.minutes * 60, s.hard_deadline - BUNDLE_RESERVE_S)
     s.result["stages"] = []
     for i, st in enumerate(stages):
@@ -377,6 +380,9 @@ def parse_args(argv=None):
     ap.add_argument("--init-from", help="model.pt or returned bundle folder for the first stage")
     ap.add_argument("--init-model", help="which model of an --init-from bundle (default: its last)")
     ap.add_argument("--max-tokens", type=int, default=0, help="fixed tokens per stage, no probe (tests)")
+    ap.add_argument("--probe-only", action="store_true", help="measure each stage's tokens/s, train nothing")
+    ap.add_argument("--attention", choices=["auto", "written"], default="auto",
+                    help="train.py --attention: fused kernel when it checks out (auto) or the written-out math")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--seq-len", type=int, default=256)
     ap.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (ar / diffusion stage)")
@@ -398,6 +404,8 @@ def parse_args(argv=None):
         ap.error("set $OUT or --out: the folder whose files come back")
     if args.minutes <= 0 or args.hard_minutes <= 0 or not 0 < args.ar_share < 1 or args.batch < 1:
         ap.error("--minutes and --hard-minutes must be positive, --ar-share in (0, 1), --batch >= 1")
+    if args.probe_only and args.max_tokens:
+        ap.error("--probe-only measures the rates that --max-tokens skips: give one of them")
     if args.minutes * 60 > args.hard_minutes * 60 - BUNDLE_RESERVE_S:
         args.minutes = max(0.5, (args.hard_minutes * 60 - BUNDLE_RESERVE_S - 60) / 60)
     return args

@@ -235,6 +235,23 @@ class GpuPathTest(unittest.TestCase):
             sha = hashlib.sha256(f.read()).hexdigest()
         self.assertEqual(man["sha256"]["model.onnx"], sha)
 
+    def test_probe_only_measures_and_trains_nothing(self):
+        packed = self.pack("packed-probe", 1.0)
+        out, work = (os.path.join(self.tmp, n) for n in ("out-probe", "work-probe"))
+        env = dict(ENV, OUT=out, PYTHON=sys.executable)
+        args = ["models/recipe/gpu/device_train.sh", "--device", "cpu", "--size", "tiny", "--objective", "ar",
+                "--data", packed, "--work", work, "--batch", "4", "--seq-len", "128", "--probe-steps", "3",
+                "--data-workers", "1", "--threads", "1", "--attention", "written", "--probe-only"]
+        r = run(args, env=env)
+        self.assertIn("probe only: no training", r.stdout)
+        self.assertEqual(sorted(os.listdir(out)), ["result.json", "train.log"])
+        res = read_json(os.path.join(out, "result.json"))
+        self.assertEqual(res["status"], "ok")
+        self.assertGreater(res["probe"]["ar"]["tokens_per_second"], 0)
+        self.assertIn('"attention": "written"', read_text(os.path.join(work, "probe-ar", "train.log")))
+        r = run(args + ["--max-tokens", "100"], expect=2, env=env)
+        self.assertIn("--probe-only measures the rates", r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
