@@ -6,25 +6,30 @@
  * that occurs 5+ times in a row, or of 10+ characters 3+ times (a unit of one repeated character, as in a
  * `# =====` divider, is not a loop); a loop the model then closes with a few brackets or quotes
  * (`n + 1, n + 1, n + 1, n + 1, n + 1, n + 1)]`, `"… or a string or a string or a string")`) counts too when
- * its unit has 5+ characters, so a closed `[0, 0, 0, 0, 0, 0]` stays; and a trailing run of 3+ identical
- * lines is cut to its first line.
+ * its unit has 5+ characters and is not one plain list item, so closed initialisers like
+ * `[0.0, 0.0, 0.0, 0.0, 0.0, 0.0]` or `[None, None, …]` stay; and a trailing run of 3+ identical lines is cut
+ * to its first line.
  */
 
-const loopingTail = [
-	/(.{3,}?)\1{4,}$/,
-	/(.{10,}?)\1{2,}$/,
-	/(.{5,}?)\1{4,}[)\]}'"`;,]{1,4}$/,
-	/(.{10,}?)\1{2,}[)\]}'"`;,]{1,4}$/,
-];
+const openLoops = [/(.{3,}?)\1{4,}$/, /(.{10,}?)\1{2,}$/];
+const closedLoops = [/(.{5,}?)\1{4,}[)\]}'"`;,]{1,4}$/, /(.{10,}?)\1{2,}[)\]}'"`;,]{1,4}$/];
+/** `, None`, `0.0, `, `', 'x`: a unit (in any rotation) that is one literal or name of a list and its comma. */
+function isPlainListItem(unit: string): boolean {
+	return (unit.match(/,/g) ?? []).length === 1 && /^[\w.'"-]+$/.test(unit.replace(/[\s,]/g, ''));
+}
 const minCopies = 3;
 
 /** True when `line` ends in a loop (see the file comment). */
 export function endsInLoop(line: string): boolean {
 	const trimmed = line.trimEnd();
-	return loopingTail.some((pattern) => {
-		const unit = pattern.exec(trimmed)?.[1];
-		return unit !== undefined && new Set(unit).size > 1;
-	});
+	const isLoop = (unit: string | undefined) => unit !== undefined && new Set(unit).size > 1;
+	return (
+		openLoops.some((pattern) => isLoop(pattern.exec(trimmed)?.[1])) ||
+		closedLoops.some((pattern) => {
+			const unit = pattern.exec(trimmed)?.[1];
+			return isLoop(unit) && !isPlainListItem(unit ?? '');
+		})
+	);
 }
 
 /** `text` without a looping last line, and with a trailing run of identical lines cut to its first line. */

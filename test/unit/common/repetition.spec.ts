@@ -28,7 +28,15 @@ describe('repetition filter', () => {
 	});
 
 	it('keeps a closed line whose short unit repeats, and a closed line that repeats a little', () => {
-		for (const line of ['xs = [0, 0, 0, 0, 0, 0, 0]', 'grid = [[1, 1], [1, 1], [1, 1]])', 'f(a, b, a, b)']) {
+		const lines = [
+			'xs = [0, 0, 0, 0, 0, 0, 0]',
+			'weights = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]',
+			'row = [None, None, None, None, None, None]',
+			"names = ['x', 'x', 'x', 'x', 'x', 'x'];",
+			'grid = [[1, 1], [1, 1], [1, 1]])',
+			'f(a, b, a, b)',
+		];
+		for (const line of lines) {
 			assert.ok(!endsInLoop(line), line);
 		}
 	});
