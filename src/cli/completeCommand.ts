@@ -4,7 +4,7 @@
  */
 import { decideLinePolicy } from '../common/linePolicy';
 import { postProcess } from '../common/postProcess';
-import { lastLine } from '../common/suffixRepeats';
+import { firstLine, lastLine } from '../common/suffixRepeats';
 import type { CompleteRequest, DecoderName, DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames, requestLimits } from '../protocol/sidecarProtocol';
 import { defaultModelDir } from './defaultModel';
@@ -105,7 +105,7 @@ function shownText(result: CompleteRequest.Result, params: CompleteRequest.Param
 	}
 	const [prefix, suffix] = params.segments;
 	const lineBefore = lastLine(prefix);
-	const lineAfter = suffix.split('\n')[0];
+	const lineAfter = firstLine(suffix);
 	const policy = decideLinePolicy({ setting: 'auto', lineBefore, lineAfter });
 	return postProcess({ text, policy, lineBefore, lineAfter, suffix }) ?? '';
 }

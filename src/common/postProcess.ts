@@ -5,7 +5,7 @@
  * prints what the editor would insert. Pure and table-tested (test/unit/common/postProcess.spec.ts).
  */
 import { dropRepetitiveTail } from './repetition';
-import { cutAtSpecialToken, dropSuffixRepeats, isClosingLine } from './suffixRepeats';
+import { cutAtSpecialToken, dropSuffixRepeats, firstLine, isClosingLine } from './suffixRepeats';
 import { endsWithOpener } from './linePolicy';
 
 /** What post-processing needs besides the raw text. */
@@ -44,11 +44,6 @@ export function postProcess(input: PostProcessInput): string | undefined {
 function closesTheLine(text: string, lineAfter: string): boolean {
 	const rest = lineAfter.trim();
 	return rest !== '' && text.includes('\n') && firstLine(text).trimEnd().endsWith(rest);
-}
-
-function firstLine(text: string): string {
-	const newline = text.indexOf('\n');
-	return newline < 0 ? text : text.slice(0, newline);
 }
 
 /** Indentation width in columns (tabs count `tabSize`). */

@@ -53,7 +53,7 @@ function overlapIsRepeat(text: string, k: number, suffix: string, lineBefore: st
 	if (head.includes('\n')) {
 		return k >= 4; // a tail that spans lines of the suffix: no single line to weigh the brackets of
 	}
-	const restOfLine = suffix.split('\n')[0];
+	const restOfLine = firstLine(suffix);
 	const lineStart = text.includes('\n') ? '' : lineBefore;
 	const kept = text.slice(0, text.length - k);
 	const withTail = bracketErrors(lineStart + lastLine(text) + restOfLine);
@@ -62,6 +62,12 @@ function overlapIsRepeat(text: string, k: number, suffix: string, lineBefore: st
 		return withoutTail < withTail;
 	}
 	return k >= 4 || (head === restOfLine.trimEnd() && punctuationOnly.test(head));
+}
+
+/** The text before the first line break (all of `text` when it has none): e.g. the cursor's line right of a hole. */
+export function firstLine(text: string): string {
+	const newline = text.indexOf('\n');
+	return newline < 0 ? text : text.slice(0, newline);
 }
 
 /** The text after the last line break (all of `text` when it has none): e.g. the cursor's line left of a hole. */
