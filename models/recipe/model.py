@@ -214,7 +214,7 @@ def enable_fast_attention(model: "DiffusionLM", tolerance: float = 1e-2) -> Tupl
         if not diff <= tolerance * scale:
             raise ValueError("differs by %.3g (logits up to %.3g)" % (diff, scale))
         model.train()
-        with _autocast(device):
+        with autocast_for(device):
             model(ids, attention_mask=keep).float().square().mean().backward()
     except (RuntimeError, ValueError) as e:
         set_fused_attention(model, False)
@@ -237,7 +237,9 @@ def _fused_difference(model: "DiffusionLM", ids: torch.Tensor, keep: torch.Tenso
     return float((written[rows] - fused[rows]).abs().max()), max(1.0, float(written[rows].abs().max()))
 
 
-def _autocast(device: torch.device):
+def autocast_for(device: torch.device):
+    """bf16 autocast for the forward pass and the loss on a GPU (train.py, the fused-attention check); nothing
+    on the CPU."""
     if device.type == "cpu":
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)

@@ -46,7 +46,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
@@ -63,7 +62,8 @@ from torch.nn import functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data as D  # noqa: E402
-from model import DiffusionLM, ModelConfig, enable_fast_attention, rope_cos_sin, save_checkpoint  # noqa: E402
+from model import (DiffusionLM, ModelConfig, autocast_for, enable_fast_attention, rope_cos_sin,  # noqa: E402
+                   save_checkpoint)
 
 SMALL = dict(vocab_size=8192, hidden_size=256, num_layers=4, num_heads=4, num_kv_heads=2,
              intermediate_size=704, max_positions=1024, tie_embeddings=True)
@@ -269,13 +269,6 @@ def hardware_note(device: torch.device) -> Optional[str]:
         return None
     return "1 x %s, bf16 autocast with fp32 master weights, PyTorch %s" % (
         torch.cuda.get_device_name(device), torch.__version__)
-
-
-def autocast_for(device: torch.device):
-    """bf16 autocast for the forward pass and the loss on a GPU; nothing on the CPU."""
-    if device.type == "cpu":
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
 
 def make_optimizer(model: DiffusionLM, args, device: torch.device) -> torch.optim.Optimizer:
