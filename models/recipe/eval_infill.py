@@ -5,7 +5,9 @@
 2022; fields task_id, prompt, suffix, canonical_solution, entry_point, test, plus language/source/path):
 one line per file, chosen deterministically among lines with real code (6-120 characters, not a comment
 or a lone bracket); prompt = up to 40 lines before it (ending with a newline), canonical_solution = the
-line with its indentation and newline, suffix = up to 20 lines after it. The engine's ``d3llm`` CLI
+line with its indentation and newline, suffix = up to 20 lines after it. With ``--cursor mid`` the cursor
+sits inside that line instead (inline completion while typing): the prompt ends with the line's start and
+canonical_solution is the rest of the line. The engine's ``d3llm`` CLI
 computes exact match on this file; ``/work/shared/benchmarks`` is never read.
 
 ``run``: a quick PyTorch check of a trained run on those tasks (used for model.json ``quality``): greedy
@@ -62,18 +64,28 @@ def extract(args) -> None:
         if not cands:
             continue
         i = rng.choice(cands)
-        prompt = "\n".join(lines[max(0, i - args.prompt_lines):i]) + "\n"
+        cut = cursor_column(lines[i], r["id"]) if args.cursor == "mid" else 0
+        prompt = "\n".join(lines[max(0, i - args.prompt_lines):i]) + "\n" + lines[i][:cut]
         suffix = "\n".join(lines[i + 1:i + 1 + args.suffix_lines])
         n = per_lang.get(lang, 0)
         per_lang[lang] = n + 1
-        tasks.append({"task_id": "ValSingleLine/%s/%d" % (lang, n), "prompt": prompt, "suffix": suffix,
-                      "canonical_solution": lines[i] + "\n", "entry_point": "", "test": "",
+        kind = "ValMidLine" if args.cursor == "mid" else "ValSingleLine"
+        tasks.append({"task_id": "%s/%s/%d" % (kind, lang, n), "prompt": prompt, "suffix": suffix,
+                      "canonical_solution": lines[i][cut:] + "\n", "entry_point": "", "test": "",
                       "language": lang, "source": r["source"], "path": r["path"]})
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         for t in tasks:
             f.write(json.dumps(t) + "\n")
     print("wrote %d tasks to %s: %s" % (len(tasks), args.out, per_lang))
+
+
+def cursor_column(line: str, file_id: str) -> int:
+    """A cursor inside the line's code, as while typing: after at least one character past the indentation and
+    before its last character. Drawn from its own generator (seeded by the file id), so the chosen lines are
+    the same as in the whole-line tasks."""
+    indent = len(line) - len(line.lstrip())
+    return random.Random("cursor:" + file_id).randint(indent + 1, len(line) - 1)
 
 
 class Codec:
@@ -187,6 +199,9 @@ def main() -> None:
     e.add_argument("--prompt-lines", type=int, default=40)
     e.add_argument("--suffix-lines", type=int, default=20)
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--cursor", choices=["line", "mid"], default="line",
+                   help="line: the hole is a whole line; mid: the cursor sits inside the line and the hole is the "
+                        "rest of it (inline completion while typing)")
     r = sub.add_parser("run")
     r.add_argument("--model", required=True, help="model.pt of a run (model.save_checkpoint format)")
     r.add_argument("--tasks", default="/work/d3llm-data/val_single_line.jsonl")

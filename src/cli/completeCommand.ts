@@ -26,6 +26,8 @@ export interface CompleteOptions {
 	blockSize?: string;
 	eosLeftmost?: boolean;
 	stopAtNewline?: boolean;
+	/** False with `--no-token-healing`. */
+	tokenHealing?: boolean;
 	raw?: boolean;
 	ep: string;
 	threads: string;
@@ -86,6 +88,9 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 	}
 	if (options.stopAtNewline) {
 		overrides.stopAtNewline = true;
+	}
+	if (options.tokenHealing === false) {
+		overrides.tokenHealing = false;
 	}
 	if (options.blockSize !== undefined) {
 		overrides.blockSize = parseIntOption(options.blockSize, '--block-size', 1, requestLimits.maxTokensPerRegion);

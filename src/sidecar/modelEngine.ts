@@ -1,7 +1,7 @@
 /**
- * One loaded model and the `complete` pipeline of architecture §3, sidecar half: heal the token boundaries
- * before the holes → tokenize the segments → lay out the canvas → run a decoder of src/core over the
- * onnxruntime model → detokenize each region.
+ * One loaded model and the `complete` pipeline of architecture §3, sidecar half: heal the whitespace before
+ * the holes → tokenize the segments → lay out the canvas → heal the token the cursor cuts → run a decoder of
+ * src/core over the onnxruntime model → detokenize each region.
  */
 import * as fs from 'node:fs';
 import type { CancellationToken } from '../common/cancellation';
@@ -10,13 +10,14 @@ import type { ModelSpec } from '../core/modelPort';
 import type { CompleteRequest, DecodingParams, ExecutionProviderRequest, ModelInfoRequest } from '../protocol/sidecarProtocol';
 import { SidecarErrorCodes, requestLimits } from '../protocol/sidecarProtocol';
 import { healSegments, restoreRegionText } from './boundaryHealing';
-import { layoutCanvas, type CanvasLayout } from './contextLayout';
+import { layoutCanvas } from './contextLayout';
 import { runDecoder } from './decoderRunner';
 import { SidecarError, invalidRequest } from './errors';
 import { locateModelFiles, readManifest, type ModelFiles, type ModelManifest } from './modelManifest';
 import { OrtDenoiser } from './ortDenoiser';
 import { checkGraphNames, openSession, type OpenedSession } from './ortSession';
 import { TextTokenizer } from './textTokenizer';
+import { backOffLastTokens, chooseHealingTokens, traceWithHealing, type HealedLayout, type HealingVocabulary } from './tokenHealing';
 
 /** Options of `ModelEngine.load`. */
 export interface LoadOptions {
@@ -39,6 +40,7 @@ export class ModelEngine {
 		private readonly _loadMs: number,
 		/** Token ids whose text holds a line break, for `decoding.stopAtNewline`. */
 		private readonly _lineBreakIds: readonly number[],
+		private readonly _vocabulary: HealingVocabulary,
 	) {}
 
 	/** Loads and validates a model folder; throws a SidecarError naming what is wrong. */
@@ -56,7 +58,8 @@ export class ModelEngine {
 		}
 		const denoiser = new OrtDenoiser(opened.session, toSpec(manifest));
 		const lineBreakIds = tokenizer.lineBreakTokenIds(manifest.vocabSize);
-		return new ModelEngine(files, manifest, tokenizer, opened, denoiser, performance.now() - started, lineBreakIds);
+		const vocabulary = { piece: (id: number) => tokenizer.piece(id), specialIds: specialIdsOf(manifest) };
+		return new ModelEngine(files, manifest, tokenizer, opened, denoiser, performance.now() - started, lineBreakIds, vocabulary);
 	}
 
 	/** The `model/info` answer. */
@@ -84,9 +87,10 @@ export class ModelEngine {
 		const decoding = this._decodingFor(params.decoding);
 		const tokenizeStart = performance.now();
 		const healed = healSegments(params.segments, decoding.stopAtNewline === true);
-		const layout = this._layout(healed.segments, params);
-		let tokenizeMs = performance.now() - tokenizeStart;
 		const forwardMsBefore = this._denoiser.forwardMs;
+		const cursorTokens = await this._layoutHealed(healed.segments, healed.moved, params, decoding.tokenHealing !== false);
+		const layout = cursorTokens.layout;
+		let tokenizeMs = performance.now() - tokenizeStart - (this._denoiser.forwardMs - forwardMsBefore);
 		const deadline = started + (params.timeoutMs ?? requestLimits.defaultTimeoutMs);
 		let stepMs = 0;
 		const outcome = await runDecoder(this._denoiser, layout, decoding, {
@@ -95,13 +99,13 @@ export class ModelEngine {
 			lineBreakIds: this._lineBreakIds,
 			onStep: (event, first) => {
 				stepMs += event.elapsedMs;
-				onStep?.(this._withTexts(event), first);
+				onStep?.(...traceWithHealing(cursorTokens, this._withTexts(event), first, this._vocabulary));
 			},
 		});
 		const detokenizeStart = performance.now();
 		const regions = outcome.regions.map((r, i) => ({
-			text: restoreRegionText(this._tokenizer.decode(r.tokens), healed.moved[i]),
-			tokens: r.tokens.length,
+			text: this._regionText(r.tokens, cursorTokens, i, healed.moved[i]),
+			tokens: r.tokens.length + (cursorTokens.cut[i] !== '' && cursorTokens.chosen[i] !== cursorTokens.removed[i] ? 1 : 0),
 			endedByEos: r.endedByEos,
 		}));
 		tokenizeMs += performance.now() - detokenizeStart;
@@ -113,8 +117,8 @@ export class ModelEngine {
 			regions,
 			tokens,
 			steps: outcome.steps,
-			forwards: outcome.forwards,
-			tpf: outcome.forwards > 0 ? tokens / outcome.forwards : 0,
+			forwards: outcome.forwards + cursorTokens.forwards,
+			tpf: outcome.forwards + cursorTokens.forwards > 0 ? tokens / (outcome.forwards + cursorTokens.forwards) : 0,
 			ms,
 			timing: { tokenizeMs, forwardMs, decoderMs: Math.max(0, ms - tokenizeMs - forwardMs), stepMs },
 			decoder: decoding.decoder,
@@ -145,10 +149,21 @@ export class ModelEngine {
 		return decoding;
 	}
 
-	private _layout(texts: string[], params: CompleteRequest.Params): CanvasLayout {
+	/** Tokenizes and lays out the segments; with `heal`, the token the cursor cuts is re-chosen (one forward). */
+	private async _layoutHealed(texts: string[], moved: string[], params: CompleteRequest.Params, heal: boolean): Promise<HealedLayout> {
 		const segments = texts.map((s) => this._tokenizer.encode(s));
 		const budgets = params.regions.map((r) => r.maxTokens);
-		return layoutCanvas(segments, budgets, this.manifest);
+		const backedOff = heal ? backOffLastTokens(segments, texts, moved, budgets, this._vocabulary) : { segments, removed: budgets.map(() => -1) };
+		const layout = layoutCanvas(backedOff.segments, budgets, this.manifest);
+		return chooseHealingTokens(this._denoiser, layout, backedOff.removed, this._vocabulary);
+	}
+
+	/** A hole's text from the caller's cursor: a healing token is decoded with the middle, less the text it re-wrote. */
+	private _regionText(middle: number[], healing: HealedLayout, hole: number, moved: string): string {
+		if (healing.cut[hole] === '') {
+			return restoreRegionText(this._tokenizer.decode(middle), moved);
+		}
+		return this._tokenizer.decode([healing.chosen[hole], ...middle]).slice(healing.cut[hole].length);
 	}
 
 	private _withTexts(event: StepEvent): StepEvent {
@@ -157,6 +172,10 @@ export class ModelEngine {
 		}
 		return event;
 	}
+}
+
+function specialIdsOf(m: ModelManifest): Set<number> {
+	return new Set(Object.values(m.specialTokens).filter((id): id is number => typeof id === 'number'));
 }
 
 function toSpec(m: ModelManifest): ModelSpec {

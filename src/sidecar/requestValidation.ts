@@ -78,11 +78,10 @@ export function validateDecoding(value: unknown): void {
 	if (decoding.decoder !== undefined && !decoderNames.includes(decoding.decoder as never)) {
 		throw invalidRequest(`decoding.decoder must be one of ${decoderNames.join(', ')} (got ${JSON.stringify(decoding.decoder)})`);
 	}
-	if (decoding.eosAtLeftmostOnly !== undefined && typeof decoding.eosAtLeftmostOnly !== 'boolean') {
-		throw invalidRequest('decoding.eosAtLeftmostOnly must be true or false');
-	}
-	if (decoding.stopAtNewline !== undefined && typeof decoding.stopAtNewline !== 'boolean') {
-		throw invalidRequest('decoding.stopAtNewline must be true or false');
+	for (const flag of ['eosAtLeftmostOnly', 'stopAtNewline', 'tokenHealing'] as const) {
+		if (decoding[flag] !== undefined && typeof decoding[flag] !== 'boolean') {
+			throw invalidRequest(`decoding.${flag} must be true or false`);
+		}
 	}
 	for (const [name, rule] of Object.entries(numericRules)) {
 		checkNumber((decoding as Record<string, unknown>)[name], `decoding.${name}`, rule);

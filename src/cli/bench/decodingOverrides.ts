@@ -21,6 +21,7 @@ const overrideKeys: Record<keyof DecodingOverrides, true> = {
 	refreshInterval: true,
 	eosAtLeftmostOnly: true,
 	stopAtNewline: true,
+	tokenHealing: true,
 };
 
 /** The allowed keys, in declaration order. */

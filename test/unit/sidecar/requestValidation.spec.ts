@@ -36,6 +36,8 @@ describe('validateCompleteParams', () => {
 		rejects({ ...ok, decoding: { blockSize: 2.5 } }, SidecarErrorCodes.invalidRequest, /decoding.blockSize/);
 		rejects({ ...ok, decoding: { threshold: -1 } }, SidecarErrorCodes.invalidRequest, /decoding.threshold/);
 		rejects({ ...ok, decoding: { stopAtNewline: 'yes' } }, SidecarErrorCodes.invalidRequest, /decoding.stopAtNewline must be true or false/);
+		rejects({ ...ok, decoding: { eosAtLeftmostOnly: 1 } }, SidecarErrorCodes.invalidRequest, /decoding.eosAtLeftmostOnly must be true or false/);
+		rejects({ ...ok, decoding: { tokenHealing: 'off' } }, SidecarErrorCodes.invalidRequest, /decoding.tokenHealing must be true or false/);
 	});
 
 	it('refuses non-object params and a missing request id', () => {

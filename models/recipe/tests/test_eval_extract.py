@@ -1,0 +1,64 @@
+"""eval_infill.py extract: the whole-line tasks and the mid-line (cursor inside the line) tasks are cut from the
+same lines, and each task's prompt + canonical_solution + suffix is the file's text around that line.
+
+Run: PYENV_VERSION=system python3 -m unittest models/recipe/tests/test_eval_extract.py
+"""
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+import eval_infill as E  # noqa: E402
+
+
+def code_file(i):
+    body = ["def f%d(x):" % i, "    y = x + %d" % i, "    z = compute(y, %d)" % i, "    if z > 10:",
+            "        return z * 2", "    total = sum(values)", "    return y", ""]
+    return "\n".join(["# file %d" % i, "import os", "import sys"] + body)
+
+
+class ExtractTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.corpus = os.path.join(self.dir, "val.jsonl")
+        with open(self.corpus, "w") as f:
+            for i in range(12):
+                f.write(json.dumps({"id": "id%02d" % i, "lang": "python", "source": "deb:x", "path": "p%d.py" % i,
+                                    "text": code_file(i)}) + "\n")
+
+    def extract(self, cursor):
+        out = os.path.join(self.dir, cursor + ".jsonl")
+        args = argparse.Namespace(corpus=self.corpus, out=out, max_per_lang=300, prompt_lines=40, suffix_lines=20,
+                                  seed=0, cursor=cursor)
+        with contextlib.redirect_stdout(io.StringIO()):
+            E.extract(args)
+        return [json.loads(l) for l in open(out)]
+
+    def test_mid_line_tasks_cut_the_same_lines_inside_their_code(self):
+        lines, mids = self.extract("line"), self.extract("mid")
+        self.assertEqual(len(lines), 12)
+        self.assertEqual(len(mids), 12)
+        for whole, mid in zip(lines, mids):
+            self.assertEqual(whole["prompt"] + whole["canonical_solution"], mid["prompt"] + mid["canonical_solution"])
+            self.assertEqual(whole["suffix"], mid["suffix"])
+            self.assertTrue(mid["task_id"].startswith("ValMidLine/python/"))
+            line = whole["canonical_solution"]
+            start = mid["prompt"].rsplit("\n", 1)[1]
+            self.assertTrue(start.strip(), "the cursor follows some of the line's code, not just its indentation")
+            self.assertGreater(len(mid["canonical_solution"]), 1, "at least one character is left to complete")
+            self.assertEqual(start + mid["canonical_solution"], line)
+
+    def test_cursor_is_deterministic_per_file(self):
+        self.assertEqual(self.extract("mid"), self.extract("mid"))
+        self.assertEqual(E.cursor_column("    return y", "a"), E.cursor_column("    return y", "a"))
+
+
+if __name__ == "__main__":
+    unittest.main()
