@@ -7,7 +7,9 @@ one line per file, chosen deterministically among lines with real code (6-120 ch
 or a lone bracket); prompt = up to 40 lines before it (ending with a newline), canonical_solution = the
 line with its indentation and newline, suffix = up to 20 lines after it. With ``--cursor mid`` the cursor
 sits inside that line instead (inline completion while typing): the prompt ends with the line's start and
-canonical_solution is the rest of the line. The engine's ``d3llm`` CLI
+canonical_solution is the rest of the line. ``--cursor close`` (only lines that end in closing brackets,
+quotes or punctuation) also leaves that closing run after the hole, at the start of the suffix, as an
+editor's auto-closing does. The engine's ``d3llm`` CLI
 computes exact match on this file; ``/work/shared/benchmarks`` is never read.
 
 ``run``: a quick PyTorch check of a trained run on those tasks (used for model.json ``quality``): greedy
@@ -42,6 +44,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMENT = re.compile(r"^\s*(#|//|/\*|\*|\"\"\"|''')")
 HAS_WORD = re.compile(r"[A-Za-z0-9_]")
+CLOSERS = re.compile(r"[)\]}'\"`;:,]*$")
 
 
 def extract(args) -> None:
@@ -64,20 +67,41 @@ def extract(args) -> None:
         if not cands:
             continue
         i = rng.choice(cands)
-        cut = cursor_column(lines[i], r["id"]) if args.cursor == "mid" else 0
-        prompt = "\n".join(lines[max(0, i - args.prompt_lines):i]) + "\n" + lines[i][:cut]
+        hole = hole_span(lines[i], args.cursor, r["id"])
+        if hole is None:
+            continue
+        cut, end = hole
+        line = lines[i]
+        whole_rest = end == len(line)
+        prompt = "\n".join(lines[max(0, i - args.prompt_lines):i]) + "\n" + line[:cut]
         suffix = "\n".join(lines[i + 1:i + 1 + args.suffix_lines])
         n = per_lang.get(lang, 0)
         per_lang[lang] = n + 1
-        kind = "ValMidLine" if args.cursor == "mid" else "ValSingleLine"
-        tasks.append({"task_id": "%s/%s/%d" % (kind, lang, n), "prompt": prompt, "suffix": suffix,
-                      "canonical_solution": lines[i][cut:] + "\n", "entry_point": "", "test": "",
+        tasks.append({"task_id": "%s/%s/%d" % (TASK_KINDS[args.cursor], lang, n),
+                      "prompt": prompt, "suffix": suffix if whole_rest else line[end:] + "\n" + suffix,
+                      "canonical_solution": line[cut:end] + ("\n" if whole_rest else ""), "entry_point": "", "test": "",
                       "language": lang, "source": r["source"], "path": r["path"]})
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         for t in tasks:
             f.write(json.dumps(t) + "\n")
     print("wrote %d tasks to %s: %s" % (len(tasks), args.out, per_lang))
+
+
+TASK_KINDS = {"line": "ValSingleLine", "mid": "ValMidLine", "close": "ValBeforeClosers"}
+
+
+def hole_span(line: str, cursor: str, file_id: str):
+    """(cut, end) of the hole in the line, or None when the line has no such hole. ``line``: the whole line;
+    ``mid``: from a cursor inside the code to the line's end; ``close``: from a cursor inside the code to the
+    run of closing brackets, quotes and punctuation that ends the line (what auto-closing leaves after it)."""
+    if cursor == "line":
+        return 0, len(line)
+    end = len(line) - len(CLOSERS.search(line).group(0)) if cursor == "close" else len(line)
+    indent = len(line) - len(line.lstrip())
+    if end < indent + 2 or (cursor == "close" and end == len(line)):
+        return None
+    return cursor_column(line[:end], file_id), end
 
 
 def cursor_column(line: str, file_id: str) -> int:
@@ -199,9 +223,11 @@ def main() -> None:
     e.add_argument("--prompt-lines", type=int, default=40)
     e.add_argument("--suffix-lines", type=int, default=20)
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--cursor", choices=["line", "mid"], default="line",
+    e.add_argument("--cursor", choices=["line", "mid", "close"], default="line",
                    help="line: the hole is a whole line; mid: the cursor sits inside the line and the hole is the "
-                        "rest of it (inline completion while typing)")
+                        "rest of it (inline completion while typing); close: as mid, but the line's closing brackets, "
+                        "quotes and punctuation stay after the hole, as an editor's auto-closing leaves them "
+                        "(only lines that end in some)")
     r = sub.add_parser("run")
     r.add_argument("--model", required=True, help="model.pt of a run (model.save_checkpoint format)")
     r.add_argument("--tasks", default="/work/d3llm-data/val_single_line.jsonl")

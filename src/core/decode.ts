@@ -16,6 +16,7 @@ import { blockStates, type DecodeContext, type StepDecoder } from './decoders/st
 import { createDecoder } from './decoders/createDecoder';
 import { regionOutputs, type RegionOutput } from './regionOutput';
 import { restrictEosToLeftmost } from './eosPolicy';
+import { constrainOpenings, validateOpenings } from './openingTokens';
 
 /** Observers and inputs from outside the core. */
 export interface DecodeHooks {
@@ -45,6 +46,7 @@ export interface DecodeResult {
 export async function decode(model: IDenoiserModel, input: CanvasInput, options: DecodeOptions = {}, hooks: DecodeHooks = {}): Promise<DecodeResult> {
 	const resolved = resolveDecodeOptions(options);
 	validateCanvasInput(input, model.spec);
+	validateOpenings(resolved.openings, input.budgets.length, model.spec);
 	return new DecodeSession(model, input, resolved, hooks).run();
 }
 
@@ -97,6 +99,7 @@ class DecodeSession {
 		if (this._context.options.eosAtLeftmostOnly) {
 			restrictEosToLeftmost(this._context.canvas, outcome.predictions);
 		}
+		constrainOpenings(this._context.canvas, outcome.predictions, this._context.options.openings, this._context.spec);
 		const committed = [...filled, ...this._evictChanged(this._decoder.select(step, outcome.predictions))];
 		return this._event({ step, started, committed, forwardKind: plan.kind, ...outcome });
 	}

@@ -10,5 +10,6 @@ export { defaultDecodeOptions, resolveDecodeOptions, validateCanvasInput, cacheE
 export { KvCache, type KvShape } from './kvCache';
 export { ForwardRunner, planForward, toRanges, type ForwardPlan, type CacheDecision, type ForwardOutcome } from './forwardRunner';
 export { Predictions, alignPredictions } from './predictions';
+export type { OpeningRule } from './openingTokens';
 export { aup, aupWeight, type AupPoint } from './aup';
 export { probeKvParity, type KvParityProbe } from './kvParity';

@@ -3,6 +3,7 @@
  * §2 baselines) plus core-only switches (`literal`, `useCache`, `maxSteps`, …).
  */
 import type { ModelSpec } from './modelPort';
+import type { OpeningRule } from './openingTokens';
 import { canvasLength, type CanvasInput } from './canvas';
 import { decoderNames, type DecoderName, type DecodingParams } from '../common/decodingParams';
 
@@ -29,6 +30,8 @@ export interface ResolvedDecodeOptions extends DecodingParams {
 	readonly tokensPerStep: number;
 	/** `fastdllm`: accept every masked token of the current block whose confidence is ≥ this. */
 	readonly confidenceThreshold: number;
+	/** Per region (null = free): the tokens its first position may take, for token healing (src/core/openingTokens.ts). */
+	readonly openings: readonly (OpeningRule | null)[];
 }
 
 /** Options a caller may pass; missing fields take `defaultDecodeOptions`. */
@@ -51,6 +54,7 @@ export const defaultDecodeOptions: ResolvedDecodeOptions = Object.freeze({
 	maxSteps: 0,
 	tokensPerStep: 1,
 	confidenceThreshold: 0.9,
+	openings: Object.freeze([]) as readonly (OpeningRule | null)[],
 });
 
 /** Cache delays at or above this turn the KV cache off, as in the reference code. */
@@ -73,6 +77,7 @@ export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecod
 	check(isIntegerAtLeast(resolved.maxSteps, 0), `maxSteps must be an integer ≥ 0, got ${resolved.maxSteps}`);
 	check(isIntegerAtLeast(resolved.tokensPerStep, 1), `tokensPerStep must be an integer ≥ 1, got ${resolved.tokensPerStep}`);
 	check(isFraction(resolved.confidenceThreshold), `confidenceThreshold must be in [0, 1], got ${resolved.confidenceThreshold}`);
+	check(Array.isArray(resolved.openings) && resolved.openings.every((r) => r === null || r.allowed instanceof Set), 'openings must be an array of null or { allowed: Set, fallback }');
 	return resolved;
 }
 

@@ -6,16 +6,19 @@
  */
 import type { ForwardResult, ModelSpec } from './modelPort';
 
-/** Entropy, proposal and confidence per canvas position; `NaN` entropy where nothing predicted it. */
+/** Entropy, proposal, confidence and top-k ids per canvas position; `NaN` entropy where nothing predicted it. */
 export class Predictions {
 	readonly entropy: Float64Array;
 	readonly token: Int32Array;
 	readonly confidence: Float64Array;
+	/** `topK` ids per position (−1 where nothing predicted it), most likely first. */
+	readonly topkIds: Int32Array;
 
-	constructor(length: number) {
+	constructor(length: number, topK = 0) {
 		this.entropy = new Float64Array(length).fill(Number.NaN);
 		this.token = new Int32Array(length).fill(-1);
 		this.confidence = new Float64Array(length);
+		this.topkIds = new Int32Array(length * topK).fill(-1);
 	}
 
 	has(position: number): boolean {
@@ -31,7 +34,7 @@ export interface WindowOutput {
 
 /** Maps forward rows to the canvas positions they predict. */
 export function alignPredictions(length: number, output: WindowOutput, spec: ModelSpec, literal: boolean): Predictions {
-	const predictions = new Predictions(length);
+	const predictions = new Predictions(length, spec.topK);
 	const { positions, result } = output;
 	positions.forEach((position, row) => {
 		if (!spec.logitShift) {
@@ -51,6 +54,7 @@ export function alignPredictions(length: number, output: WindowOutput, spec: Mod
 
 function setPrediction(predictions: Predictions, position: number, row: number, result: ForwardResult, spec: ModelSpec): void {
 	predictions.entropy[position] = result.entropy[row];
+	predictions.topkIds.set(result.topkIds.subarray(row * spec.topK, (row + 1) * spec.topK), position * spec.topK);
 	const token = result.token[row];
 	if (token !== spec.maskId) {
 		predictions.token[position] = token;

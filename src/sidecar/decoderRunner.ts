@@ -6,6 +6,7 @@ import type { CancellationToken } from '../common/cancellation';
 import type { StepEvent } from '../common/stepEvent';
 import { decode, resolveDecodeOptions, validateCanvasInput, type DecodeOptions } from '../core/index';
 import type { IDenoiserModel } from '../core/modelPort';
+import type { OpeningRule } from '../core/openingTokens';
 import type { DecodingParams } from '../protocol/sidecarProtocol';
 import { SidecarErrorCodes } from '../protocol/sidecarProtocol';
 import type { CanvasLayout } from './contextLayout';
@@ -26,6 +27,8 @@ export interface RunHooks {
 	readonly onStep?: (event: StepEvent, layout?: { regionStarts: number[]; budgets: number[] }) => void;
 	/** Ids whose text holds a line break; they end a region when `params.stopAtNewline` is set. */
 	readonly lineBreakIds?: readonly number[];
+	/** Per hole: what its first token may be (token healing), or null. */
+	readonly openings?: readonly (OpeningRule | null)[];
 }
 
 /** Decodes `layout` with `params`; throws SidecarError on cancellation or timeout. */
@@ -44,7 +47,7 @@ export async function runDecoder(model: IDenoiserModel, layout: CanvasLayout, pa
 		first = false;
 	});
 	const input = { segments: layout.segments, budgets: layout.budgets };
-	const options = checkedOptions(model, input, params, hooks.lineBreakIds ?? []);
+	const options = { ...checkedOptions(model, input, params, hooks.lineBreakIds ?? []), openings: hooks.openings ?? [] };
 	const result = await decode(model, input, options, {
 		token,
 		onStep,

@@ -1,7 +1,7 @@
 /**
  * One loaded model and the `complete` pipeline of architecture §3, sidecar half: heal the whitespace before
- * the holes → tokenize the segments → lay out the canvas → heal the token the cursor cuts → run a decoder of
- * src/core over the onnxruntime model → detokenize each region.
+ * the holes → tokenize the segments, taking back the token the cursor cuts (token healing) → lay out the
+ * canvas → run a decoder of src/core over the onnxruntime model → detokenize each region.
  */
 import * as fs from 'node:fs';
 import type { CancellationToken } from '../common/cancellation';
@@ -9,7 +9,7 @@ import type { StepEvent } from '../common/stepEvent';
 import type { ModelSpec } from '../core/modelPort';
 import type { CompleteRequest, DecodingParams, ExecutionProviderRequest, ModelInfoRequest } from '../protocol/sidecarProtocol';
 import { SidecarErrorCodes, requestLimits } from '../protocol/sidecarProtocol';
-import { healSegments, restoreRegionText } from './boundaryHealing';
+import { healSegments, restoreRegionText, type HealedSegments } from './boundaryHealing';
 import { layoutCanvas } from './contextLayout';
 import { runDecoder } from './decoderRunner';
 import { SidecarError, invalidRequest } from './errors';
@@ -17,7 +17,7 @@ import { locateModelFiles, readManifest, type ModelFiles, type ModelManifest } f
 import { OrtDenoiser } from './ortDenoiser';
 import { checkGraphNames, openSession, type OpenedSession } from './ortSession';
 import { TextTokenizer } from './textTokenizer';
-import { backOffLastTokens, chooseHealingTokens, traceWithHealing, type HealedLayout, type HealingVocabulary } from './tokenHealing';
+import { backOffLastTokens, textFromCursor, type BackedOff, type HealingVocabulary } from './tokenHealing';
 
 /** Options of `ModelEngine.load`. */
 export interface LoadOptions {
@@ -58,7 +58,7 @@ export class ModelEngine {
 		}
 		const denoiser = new OrtDenoiser(opened.session, toSpec(manifest));
 		const lineBreakIds = tokenizer.lineBreakTokenIds(manifest.vocabSize);
-		const vocabulary = { piece: (id: number) => tokenizer.piece(id), specialIds: specialIdsOf(manifest) };
+		const vocabulary = { pieces: tokenizer.pieces(manifest.vocabSize), specialIds: specialIdsOf(manifest) };
 		return new ModelEngine(files, manifest, tokenizer, opened, denoiser, performance.now() - started, lineBreakIds, vocabulary);
 	}
 
@@ -87,25 +87,26 @@ export class ModelEngine {
 		const decoding = this._decodingFor(params.decoding);
 		const tokenizeStart = performance.now();
 		const healed = healSegments(params.segments, decoding.stopAtNewline === true);
+		const backedOff = this._tokenize(healed, decoding.tokenHealing !== false);
+		const layout = layoutCanvas(backedOff.segments, params.regions.map((r) => r.maxTokens), this.manifest);
+		let tokenizeMs = performance.now() - tokenizeStart;
 		const forwardMsBefore = this._denoiser.forwardMs;
-		const cursorTokens = await this._layoutHealed(healed.segments, healed.moved, params, decoding.tokenHealing !== false);
-		const layout = cursorTokens.layout;
-		let tokenizeMs = performance.now() - tokenizeStart - (this._denoiser.forwardMs - forwardMsBefore);
 		const deadline = started + (params.timeoutMs ?? requestLimits.defaultTimeoutMs);
 		let stepMs = 0;
 		const outcome = await runDecoder(this._denoiser, layout, decoding, {
 			token,
 			deadline,
 			lineBreakIds: this._lineBreakIds,
+			openings: backedOff.openings,
 			onStep: (event, first) => {
 				stepMs += event.elapsedMs;
-				onStep?.(...traceWithHealing(cursorTokens, this._withTexts(event), first, this._vocabulary));
+				onStep?.(this._withTexts(event, backedOff.cut), first);
 			},
 		});
 		const detokenizeStart = performance.now();
 		const regions = outcome.regions.map((r, i) => ({
-			text: this._regionText(r.tokens, cursorTokens, i, healed.moved[i]),
-			tokens: r.tokens.length + (cursorTokens.cut[i] !== '' && cursorTokens.chosen[i] !== cursorTokens.removed[i] ? 1 : 0),
+			text: textFromCursor(restoreRegionText(this._tokenizer.decode(r.tokens), healed.moved[i]), backedOff.cut[i]),
+			tokens: r.tokens.length,
 			endedByEos: r.endedByEos,
 		}));
 		tokenizeMs += performance.now() - detokenizeStart;
@@ -117,8 +118,8 @@ export class ModelEngine {
 			regions,
 			tokens,
 			steps: outcome.steps,
-			forwards: outcome.forwards + cursorTokens.forwards,
-			tpf: outcome.forwards + cursorTokens.forwards > 0 ? tokens / (outcome.forwards + cursorTokens.forwards) : 0,
+			forwards: outcome.forwards,
+			tpf: outcome.forwards > 0 ? tokens / outcome.forwards : 0,
 			ms,
 			timing: { tokenizeMs, forwardMs, decoderMs: Math.max(0, ms - tokenizeMs - forwardMs), stepMs },
 			decoder: decoding.decoder,
@@ -149,26 +150,20 @@ export class ModelEngine {
 		return decoding;
 	}
 
-	/** Tokenizes and lays out the segments; with `heal`, the token the cursor cuts is re-chosen (one forward). */
-	private async _layoutHealed(texts: string[], moved: string[], params: CompleteRequest.Params, heal: boolean): Promise<HealedLayout> {
-		const segments = texts.map((s) => this._tokenizer.encode(s));
-		const budgets = params.regions.map((r) => r.maxTokens);
-		const backedOff = heal ? backOffLastTokens(segments, texts, moved, budgets, this._vocabulary) : { segments, removed: budgets.map(() => -1) };
-		const layout = layoutCanvas(backedOff.segments, budgets, this.manifest);
-		return chooseHealingTokens(this._denoiser, layout, backedOff.removed, this._vocabulary);
-	}
-
-	/** A hole's text from the caller's cursor: a healing token is decoded with the middle, less the text it re-wrote. */
-	private _regionText(middle: number[], healing: HealedLayout, hole: number, moved: string): string {
-		if (healing.cut[hole] === '') {
-			return restoreRegionText(this._tokenizer.decode(middle), moved);
+	/** Tokenizes the segments; with `heal`, the token the cursor cuts is taken back (token healing). */
+	private _tokenize(healed: HealedSegments, heal: boolean): BackedOff {
+		const segments = healed.segments.map((s) => this._tokenizer.encode(s));
+		if (!heal) {
+			return { segments, openings: segments.slice(1).map(() => null), cut: segments.slice(1).map(() => '') };
 		}
-		return this._tokenizer.decode([healing.chosen[hole], ...middle]).slice(healing.cut[hole].length);
+		return backOffLastTokens(segments, healed.segments, healed.moved, this._vocabulary);
 	}
 
-	private _withTexts(event: StepEvent): StepEvent {
+	/** Fills in each committed token's text; a healed hole's first token shows only its part past the cursor. */
+	private _withTexts(event: StepEvent, cut: readonly string[]): StepEvent {
 		for (const c of event.committed) {
-			c.text = this._tokenizer.piece(c.tokenId);
+			const piece = this._tokenizer.piece(c.tokenId);
+			c.text = c.offset === 0 ? textFromCursor(piece, cut[c.region]) : piece;
 		}
 		return event;
 	}

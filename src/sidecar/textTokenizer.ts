@@ -47,6 +47,11 @@ export class TextTokenizer {
 		return this._tokenizer.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
 	}
 
+	/** The text of every id below `vocabSize` (`piece`), for token healing. */
+	pieces(vocabSize: number): string[] {
+		return Array.from({ length: vocabSize }, (_, id) => this.piece(id));
+	}
+
 	/** Every id below `vocabSize` whose text contains a line break (special tokens decode to nothing). */
 	lineBreakTokenIds(vocabSize: number): number[] {
 		const ids: number[] = [];

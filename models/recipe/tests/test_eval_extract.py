@@ -55,6 +55,20 @@ class ExtractTest(unittest.TestCase):
             self.assertGreater(len(mid["canonical_solution"]), 1, "at least one character is left to complete")
             self.assertEqual(start + mid["canonical_solution"], line)
 
+    def test_before_closers_tasks_leave_the_closing_run_in_the_suffix(self):
+        lines = {t["path"]: t for t in self.extract("line")}
+        closers = self.extract("close")
+        self.assertTrue(closers, "some chosen lines end in closers")
+        for task in closers:
+            whole = lines[task["path"]]
+            line = whole["canonical_solution"][:-1]
+            start = task["prompt"].rsplit("\n", 1)[1]
+            rest = line[len(start) + len(task["canonical_solution"]):]
+            self.assertTrue(rest and set(rest) <= set(")]}'\"`;:,"), rest)
+            self.assertEqual(start + task["canonical_solution"] + rest, line)
+            self.assertEqual(task["suffix"], rest + "\n" + whole["suffix"])
+            self.assertNotIn(task["canonical_solution"][-1:], ")]}'\"`;:,")
+
     def test_cursor_is_deterministic_per_file(self):
         self.assertEqual(self.extract("mid"), self.extract("mid"))
         self.assertEqual(E.cursor_column("    return y", "a"), E.cursor_column("    return y", "a"))

@@ -116,25 +116,24 @@ describe('sidecar process (real onnxruntime, fixture model)', function () {
 		await assert.rejects(pending, /sidecar process exited \(SIGKILL\)/);
 	});
 
-	it('re-chooses the token the cursor cuts with one extra forward, unless told not to or after whitespace', async () => {
+	it('re-chooses the token the cursor cuts in the first step, unless told not to or after whitespace', async () => {
 		await sidecar.load({ modelDir: fixtureModel, executionProvider: 'cpu' });
-		const firstForwards = async (segments: string[], decoding: CompleteRequest.Params['decoding'] = {}): Promise<number> => {
+		const openedByHealing = async (segments: string[], decoding: CompleteRequest.Params['decoding'] = {}): Promise<boolean> => {
 			const steps: CompleteStepNotification.Params[] = [];
-			await sidecar.complete(request({ segments, decoding, streamSteps: true }), (p) => steps.push(p));
-			return steps[0].event.forwards;
+			const result = await sidecar.complete(request({ segments, decoding, streamSteps: true }), (p) => steps.push(p));
+			assert.equal(result.forwards, steps.filter((s) => s.event.forwardKind !== 'none').length, 'no forward beyond the steps');
+			return steps[0].event.committed.some((c) => c.offset === 0 && c.entropy === 0);
 		};
-		assert.equal(await firstForwards(['const fs = require(', ');\n']), 2);
-		assert.equal(await firstForwards(['const fs = require(', ');\n'], { tokenHealing: false }), 1);
-		assert.equal(await firstForwards(['const fs = ', ';\n']), 1, 'whitespace healing already moved the cut');
+		assert.equal(await openedByHealing(['const fs = require(', ');\n']), true);
+		assert.equal(await openedByHealing(['const fs = require(', ');\n'], { tokenHealing: false }), false);
+		assert.equal(await openedByHealing(['const fs = ', ';\n']), false, 'whitespace healing already moved the cut');
 	});
 
 	it('runs the autoregressive twin with the ar decoder only', async () => {
 		await sidecar.load({ modelDir: fixtureCausalModel });
 		const result = await sidecar.complete(request({ streamSteps: false }));
 		assert.equal(result.decoder, 'ar');
-		assert.equal(result.forwards, result.steps + 1, 'one forward per step, plus the token-healing forward (the prefix ends in `return`)');
-		const unhealed = await sidecar.complete(request({ decoding: { tokenHealing: false } }));
-		assert.equal(unhealed.forwards, unhealed.steps);
+		assert.equal(result.forwards, result.steps);
 		await assert.rejects(sidecar.complete(request({ decoding: { decoder: 'd3llm' } })), withCode(SidecarErrorCodes.invalidRequest, /autoregressive/));
 	});
 });

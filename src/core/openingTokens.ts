@@ -1,0 +1,57 @@
+/**
+ * Token healing, core half (the sidecar's tokenHealing.ts takes the token the cursor cut back out of the
+ * text): the first position of a region may be restricted to a set of tokens — those whose text extends the
+ * removed one. While that position is masked, its prediction becomes the most likely top-k token of its set
+ * (the rule's fallback when none is), with entropy 0 and confidence 1, so every decoder commits it as soon
+ * as it considers the position (d3LLM: in the first step, beside whatever else the step accepts). No extra
+ * forward is spent.
+ */
+import type { Canvas } from './canvas';
+import type { ModelSpec } from './modelPort';
+import type { Predictions } from './predictions';
+
+/** The tokens a region may open with. */
+export interface OpeningRule {
+	readonly allowed: ReadonlySet<number>;
+	/** Taken when no top-k candidate is allowed (the removed token itself). */
+	readonly fallback: number;
+}
+
+/** Throws an `Error` naming the first rule that does not fit the canvas or the model. */
+export function validateOpenings(openings: readonly (OpeningRule | null)[], regions: number, spec: ModelSpec): void {
+	if (openings.length > regions) {
+		throw new Error(`openings has ${openings.length} rules for ${regions} mask regions`);
+	}
+	openings.forEach((rule, i) => {
+		if (rule === null) {
+			return;
+		}
+		const { fallback } = rule;
+		if (!Number.isInteger(fallback) || fallback < 0 || fallback >= spec.vocabSize || fallback === spec.maskId || fallback === spec.eosId) {
+			throw new Error(`openings[${i}].fallback must be a text token id in [0, ${spec.vocabSize}), got ${fallback}`);
+		}
+	});
+}
+
+/** Rewrites the prediction of each ruled region's first position while it is masked (after every forward). */
+export function constrainOpenings(canvas: Canvas, predictions: Predictions, openings: readonly (OpeningRule | null)[], spec: ModelSpec): void {
+	openings.forEach((rule, i) => {
+		const position = canvas.regions[i].start;
+		if (rule === null || !canvas.isMask(position) || !predictions.has(position)) {
+			return;
+		}
+		predictions.token[position] = bestAllowed(predictions, position, rule, spec);
+		predictions.entropy[position] = 0;
+		predictions.confidence[position] = 1;
+	});
+}
+
+function bestAllowed(predictions: Predictions, position: number, rule: OpeningRule, spec: ModelSpec): number {
+	for (let k = 0; k < spec.topK; k++) {
+		const id = predictions.topkIds[position * spec.topK + k];
+		if (id >= 0 && id !== spec.maskId && rule.allowed.has(id)) {
+			return id;
+		}
+	}
+	return rule.fallback;
+}

@@ -1,0 +1,76 @@
+import * as assert from 'node:assert/strict';
+import { decode, type DecoderName, type ForwardRequest, type ForwardResult, type IDenoiserModel, type ModelSpec } from '../../../src/core/index';
+import type { StepEvent } from '../../../src/common/stepEvent';
+
+const MASK = 15;
+const EOS = 1;
+const WORD = 7;
+const spec: ModelSpec = { numLayers: 1, numKvHeads: 1, headDim: 2, vocabSize: 16, maxPositions: 64, topK: 3, logitShift: false, causal: false, maskId: MASK, eosId: EOS, padId: 0 };
+
+/** Every row proposes WORD (entropy 2, above the thresholds), with `topk` as its three candidates. */
+class TopkModel implements IDenoiserModel {
+	readonly spec = spec;
+	forwards = 0;
+	constructor(private readonly _topk: number[]) {}
+
+	async forward(request: ForwardRequest): Promise<ForwardResult> {
+		this.forwards++;
+		const n = request.inputIds.length;
+		const topkIds = new Int32Array(n * 3);
+		for (let row = 0; row < n; row++) {
+			topkIds.set(this._topk, row * 3);
+		}
+		const kv = [new Float32Array(n * 2)];
+		return { entropy: new Float32Array(n).fill(2), token: new Int32Array(n).fill(WORD), confidence: new Float32Array(n).fill(0.3), topkIds, topkProbs: new Float32Array(n * 3), presentKeys: kv, presentValues: kv };
+	}
+}
+
+const input = { segments: [[3, 4], [5]], budgets: [4] };
+const healing = { allowed: new Set([9, 10]), fallback: 8 };
+
+async function firstStep(decoder: DecoderName, topk: number[]): Promise<{ event: StepEvent; tokens: number[]; forwards: number }> {
+	const events: StepEvent[] = [];
+	const model = new TopkModel(topk);
+	const result = await decode(model, input, { decoder, blockSize: 4, openings: [healing] }, { onStep: (e) => events.push(e) });
+	return { event: events[0], tokens: result.regions[0].tokens, forwards: model.forwards };
+}
+
+describe('opening tokens (token healing, core half)', () => {
+	for (const decoder of ['d3llm', 'fastdllm', 'vanilla', 'ar'] as DecoderName[]) {
+		it(`${decoder}: commits the most likely allowed top-k token at the region's first position in the first step`, async () => {
+			const { event, tokens } = await firstStep(decoder, [MASK, 10, 9]);
+			const opening = event.committed.find((c) => c.offset === 0);
+			assert.ok(opening, 'the first position is committed in step 1');
+			assert.equal(opening.tokenId, 10);
+			assert.equal(opening.entropy, 0);
+			assert.equal(tokens[0], 10);
+		});
+	}
+
+	it('falls back to the rule\'s token when no top-k candidate is allowed', async () => {
+		const { tokens } = await firstStep('d3llm', [WORD, 11, 12]);
+		assert.equal(tokens[0], 8);
+	});
+
+	it('costs no forward and leaves the other positions to the decoder', async () => {
+		const free = await decode(new TopkModel([WORD, 9, 10]), input, { decoder: 'ar', blockSize: 4 });
+		const { tokens, forwards } = await firstStep('ar', [WORD, 9, 10]);
+		assert.equal(forwards, free.forwards);
+		assert.deepEqual(tokens.slice(1), free.regions[0].tokens.slice(1));
+		assert.equal(tokens[0], 9);
+	});
+
+	it('applies a rule only to its own region, until that region reaches it', async () => {
+		const twoHoles = { segments: [[3], [4], [5]], budgets: [3, 3] };
+		const result = await decode(new TopkModel([WORD, 9, 10]), twoHoles, { decoder: 'ar', openings: [null, healing] });
+		assert.equal(result.regions[0].tokens[0], WORD);
+		assert.equal(result.regions[1].tokens[0], 9);
+	});
+
+	it('refuses rules that do not fit the canvas or the model', async () => {
+		const model = new TopkModel([WORD, 9, 10]);
+		await assert.rejects(decode(model, input, { openings: [healing, healing] }), /openings has 2 rules for 1 mask regions/);
+		await assert.rejects(decode(model, input, { openings: [{ allowed: new Set([9]), fallback: MASK }] }), /openings\[0\]\.fallback must be a text token id/);
+		await assert.rejects(decode(model, input, { openings: [{ allowed: [9] as never, fallback: 8 }] }), /openings must be an array of null or/);
+	});
+});
