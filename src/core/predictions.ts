@@ -14,7 +14,7 @@ export class Predictions {
 	/** `topK` ids per position (−1 where nothing predicted it), most likely first. */
 	readonly topkIds: Int32Array;
 
-	constructor(length: number, topK = 0) {
+	constructor(length: number, topK: number) {
 		this.entropy = new Float64Array(length).fill(Number.NaN);
 		this.token = new Int32Array(length).fill(-1);
 		this.confidence = new Float64Array(length);
