@@ -2,12 +2,10 @@
  * `d3llm complete`: fills one hole between a prefix and a suffix through the real sidecar process, prints
  * the text (or one JSON line with `--json`), and with `--trace` renders the decoding step by step.
  */
-import { decideLinePolicy } from '../common/linePolicy';
-import { postProcess } from '../common/postProcess';
-import { firstLine, lastLine } from '../common/suffixRepeats';
 import type { CompleteRequest, DecoderName, DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames, requestLimits } from '../protocol/sidecarProtocol';
 import { defaultModelDir } from './defaultModel';
+import { editorText } from './editorText';
 import { readTextOption } from './inputText';
 import { SidecarProcess } from './sidecarProcess';
 import { TraceRenderer } from './traceRenderer';
@@ -98,21 +96,10 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 	return overrides;
 }
 
-/**
- * The text as the editor would insert it (`--raw`: the model's middle as is): the extension's line policy
- * (without tree-sitter) and post-processing — a hole in the middle of a line keeps one line, a multi-line
- * completion stops where its scope ends, a looping line and text the suffix already has are dropped.
- */
+/** The text as the editor would insert it (`--raw`: the model's middle as is); see editorText.ts. */
 function shownText(result: CompleteRequest.Result, params: CompleteRequest.Params, raw: boolean): string {
 	const text = result.regions[0].text;
-	if (raw) {
-		return text;
-	}
-	const [prefix, suffix] = params.segments;
-	const lineBefore = lastLine(prefix);
-	const lineAfter = firstLine(suffix);
-	const policy = decideLinePolicy({ setting: 'auto', lineBefore, lineAfter });
-	return postProcess({ text, policy, lineBefore, lineAfter, suffix }) ?? '';
+	return raw ? text : editorText(text, params.segments[0], params.segments[1]);
 }
 
 function printResult(result: CompleteRequest.Result, text: string, options: CompleteOptions, ep: string): void {

@@ -21,6 +21,7 @@ export function registerBenchCommand(program: Command): void {
 		.option('--samples <file>', 'write each finished (row, task) as a JSON line: text, completion, reference, scores, tokens, forwards, ms')
 		.option('--max-tokens <n>', 'token budget per hole (fixed: the reference length never leaks into it)', '48')
 		.option('--cut <mode>', 'auto | line | none: keep only the first line (auto: for SingleLineInfilling tasks)', 'auto')
+		.option('--as-inserted', 'score the text as the editor would insert it (line policy and post-processing, as `d3llm complete` prints it), then cut')
 		.option('--warmup <n>', 'untimed requests per decoder before measuring', '1')
 		.option('--test-timeout-ms <ms>', 'wall-clock limit of each pass@1 program', '3000')
 		.option('--jobs <n>', 'pass@1 programs run at once (1 or 2)', '2')

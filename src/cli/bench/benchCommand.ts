@@ -63,6 +63,7 @@ async function runQualityBench(backend: ModelCache, tasks: BenchTask[], options:
 	const runs = await runBench(backend, configs, tasks, {
 		maxTokens: options.maxTokens,
 		cut: options.cut,
+		asInserted: options.asInserted,
 		load: loadSettings(options),
 		warmup: options.warmup,
 		stop,
@@ -100,7 +101,7 @@ async function scoreAndReport(
 		dataFile: options.data!,
 		tasks: tasks.length,
 		maxTokens: options.maxTokens,
-		cut: options.cut === 'auto' ? 'auto (at the line end for SingleLineInfilling tasks)' : options.cut,
+		cut: cutLabel(options),
 		decoding: options.decoding,
 		rows,
 		aup: buildAupTable(rows),
@@ -126,4 +127,9 @@ function emitReport(report: BenchReport, options: BenchOptions): void {
 	} else if (options.out === undefined) {
 		process.stdout.write(reportMarkdown(report));
 	}
+}
+
+function cutLabel(options: BenchOptions): string {
+	const cut = options.cut === 'auto' ? 'auto (at the line end for SingleLineInfilling tasks)' : options.cut;
+	return options.asInserted ? `${cut}, of the text the editor inserts (--as-inserted)` : cut;
 }

@@ -24,6 +24,7 @@ export interface BenchCliOptions {
 	samples?: string;
 	maxTokens: string;
 	cut: string;
+	asInserted?: boolean;
 	warmup: string;
 	testTimeoutMs: string;
 	jobs: string;
@@ -53,6 +54,8 @@ export interface BenchOptions {
 	readonly samples?: string;
 	readonly maxTokens: number;
 	readonly cut: CutMode | 'auto';
+	/** `--as-inserted`: score the editor's text (src/cli/editorText.ts) instead of the model's middle. */
+	readonly asInserted: boolean;
 	readonly warmup: number;
 	readonly testTimeoutMs: number;
 	readonly jobs: number;
@@ -91,6 +94,7 @@ export function parseBenchOptions(raw: BenchCliOptions): BenchOptions {
 		samples: raw.samples === undefined ? undefined : checkSamplesPath(raw.samples),
 		maxTokens: parseIntOption(raw.maxTokens, '--max-tokens', 1, requestLimits.maxTokensPerRegion),
 		cut: parseCut(raw.cut),
+		asInserted: raw.asInserted === true,
 		warmup: parseIntOption(raw.warmup, '--warmup', 0, 100),
 		testTimeoutMs: parseIntOption(raw.testTimeoutMs, '--test-timeout-ms', 100, 600_000),
 		jobs: parseIntOption(raw.jobs, '--jobs', 1, 2),

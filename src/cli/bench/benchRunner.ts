@@ -7,6 +7,7 @@ import type { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CompleteRequest, DecodingParams, ModelLoadRequest } from '../../protocol/sidecarProtocol';
 import type { BenchConfig } from './benchConfig';
 import type { BenchTask } from './benchTask';
+import { editorText } from '../editorText';
 import { cutCompletion, type CutMode } from './scoring';
 import type { StopSignal } from './stopSignal';
 
@@ -43,6 +44,8 @@ export interface RunnerOptions {
 	readonly maxTokens: number;
 	/** `auto` cuts at the line end for task ids starting with `SingleLineInfilling/`. */
 	readonly cut: CutMode | 'auto';
+	/** Score the text the editor would insert (src/cli/editorText.ts) rather than the model's middle. */
+	readonly asInserted?: boolean;
 	readonly load: Omit<ModelLoadRequest.Params, 'modelDir'>;
 	/** Untimed requests per row before measuring (session warm-up). */
 	readonly warmup: number;
@@ -119,7 +122,8 @@ async function runTask(backend: CompletionBackend, config: BenchConfig, task: Be
 	}
 	const ms = performance.now() - started;
 	const text = result.regions[0].text;
-	const completion = cutCompletion(text, cutModeFor(task, options.cut));
+	const shown = options.asInserted ? editorText(text, task.prompt, task.suffix) : text;
+	const completion = cutCompletion(shown, cutModeFor(task, options.cut));
 	return { taskId: task.taskId, text, completion, tokens: result.tokens, forwards: result.forwards, ms, result };
 }
 

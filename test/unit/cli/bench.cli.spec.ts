@@ -39,11 +39,12 @@ describe('d3llm bench (CLI through the real sidecar)', function () {
 		assert.match(run.stderr, /decode: 18\/18/, 'plain progress lines when stderr is not a terminal');
 	});
 
-	it('writes the markdown report and its plot with --out', () => {
+	it('writes the markdown report and its plot with --out (scoring the inserted text with --as-inserted)', () => {
 		const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd3llm-bench-')), 'report.md');
-		const run = d3llm(['bench', '--data', fixtureData, '--model', fixtureModel, '--decoders', 'ar,d3llm', '--thresholds', '0.5', '--max-tokens', '8', '--out', out]);
+		const run = d3llm(['bench', '--data', fixtureData, '--model', fixtureModel, '--decoders', 'ar,d3llm', '--thresholds', '0.5', '--max-tokens', '8', '--as-inserted', '--out', out]);
 		assert.equal(run.code, 0, run.stderr);
 		const markdown = fs.readFileSync(out, 'utf8');
+		assert.match(markdown, /cut: auto \(at the line end for SingleLineInfilling tasks\), of the text the editor inserts \(--as-inserted\)/);
 		assert.match(markdown, /\| decoder \| model \| τ \| tasks \|/);
 		assert.match(markdown, /\| d3llm \| tiny-random \| 0\.5 \| 4 \|/);
 		assert.match(markdown, /!\[.*\]\(report\.svg\)/);

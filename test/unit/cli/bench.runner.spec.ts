@@ -46,6 +46,18 @@ describe('bench runner', () => {
 		assert.equal(runs[1].runs[0].text, 'd3llm t1\nsecond line');
 	});
 
+	it('with asInserted scores the text the editor would insert: the suffix\'s closing run is not repeated', async () => {
+		const backend = new FakeBackend();
+		backend.complete = async () => ({ regions: [{ text: "'fs');\nconst x = 1;", tokens: 6, endedByEos: true }], tokens: 6, forwards: 6 }) as unknown as CompleteRequest.Result;
+		const task: BenchTask = { taskId: 'Mid/1', prompt: 'const fs = require(', suffix: ');\n', canonicalSolution: "'fs'" };
+		const configs = buildConfigs(['ar'], [], '/main');
+		const raw = await runBench(backend, configs, [task], { ...options(), cut: 'line' });
+		const inserted = await runBench(backend, configs, [task], { ...options(), cut: 'line', asInserted: true });
+		assert.equal(raw[0].runs[0].completion, "'fs');\n");
+		assert.equal(inserted[0].runs[0].completion, "'fs'\n");
+		assert.equal(inserted[0].runs[0].text, "'fs');\nconst x = 1;", 'the samples keep the model\'s text');
+	});
+
 	it('stops cleanly on request and keeps what finished', async () => {
 		const backend = new FakeBackend();
 		const stop = new StopSignal();
