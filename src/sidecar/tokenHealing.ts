@@ -50,9 +50,10 @@ export function textFromCursor(holeText: string, cut: string): string {
 	return holeText.startsWith(cut) ? holeText.slice(cut.length) : holeText;
 }
 
+/** Plain text on the cursor's line; a piece holding U+FFFD may be part of a character split across tokens. */
 function healable(id: number, text: string, vocabulary: HealingVocabulary): boolean {
 	const piece = vocabulary.pieces[id] ?? '';
-	return !vocabulary.specialIds.has(id) && piece.length > 0 && !piece.includes('\n') && text.endsWith(piece);
+	return !vocabulary.specialIds.has(id) && piece.length > 0 && !/[\n\uFFFD]/.test(piece) && text.endsWith(piece);
 }
 
 /** Text tokens whose text starts with `cut` and stays on the cursor's line. */

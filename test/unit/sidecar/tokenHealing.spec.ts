@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { backOffLastTokens, textFromCursor, type HealingVocabulary } from '../../../src/sidecar/tokenHealing';
 
 /** A toy vocabulary: `require` `(` `('` `("` `(\n` `fs` `pa` `path` `par` ` =` and three special tokens. */
-const pieces = ['<|pad|>', '<|endofmiddle|>', '<|mask|>', '?', '?', '?', '?', 'require', '(', "('", '("', '(\n', 'fs', 'pa', 'path', 'par', ' ='];
+const pieces = ['<|pad|>', '<|endofmiddle|>', '<|mask|>', '\uFFFD', '?', '?', '?', 'require', '(', "('", '("', '(\n', 'fs', 'pa', 'path', 'par', ' ='];
 const vocabulary: HealingVocabulary = { pieces, specialIds: new Set([0, 1, 2]) };
 
 describe('tokenHealing: taking back the token the cursor cuts', () => {
@@ -19,8 +19,9 @@ describe('tokenHealing: taking back the token the cursor cuts', () => {
 		assert.deepEqual([...backed.openings[0]!.allowed].sort((a, b) => a - b), [13, 14, 15]);
 	});
 
-	it('leaves the segment whole after moved whitespace, a line break, a special token or nothing', () => {
+	it('leaves the segment whole after moved whitespace, a line break, a special token, a split character or nothing', () => {
 		const cases: Array<[number[], string, string]> = [
+			[[7, 3], 'require\uFFFD', ''],
 			[[7, 16], 'require =', ' '],
 			[[7, 11], 'require(\n', ''],
 			[[7, 1], 'require', ''],
