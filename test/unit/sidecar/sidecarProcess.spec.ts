@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { SidecarProcess } from '../../../src/cli/sidecarProcess';
 import { SidecarErrorCodes, type CompleteRequest, type CompleteStepNotification } from '../../../src/protocol/sidecarProtocol';
+import { readManifest } from '../../../src/sidecar/modelManifest';
+import { TextTokenizer } from '../../../src/sidecar/textTokenizer';
 import { distFile, fixtureCausalModel, fixtureModel } from '../helpers/paths';
 
 const request = (over: Partial<CompleteRequest.Params> = {}): CompleteRequest.Params => ({
@@ -127,6 +129,19 @@ describe('sidecar process (real onnxruntime, fixture model)', function () {
 		assert.equal(await openedByHealing(['const fs = require(', ');\n']), true);
 		assert.equal(await openedByHealing(['const fs = require(', ');\n'], { tokenHealing: false }), false);
 		assert.equal(await openedByHealing(['const fs = ', ';\n']), false, 'whitespace healing already moved the cut');
+	});
+
+	it('shows and returns a healed hole from the cursor: the trace and the text leave out what the caller typed', async () => {
+		await sidecar.load({ modelDir: fixtureModel, executionProvider: 'cpu' });
+		const tokenizer = TextTokenizer.load(path.join(fixtureModel, 'tokenizer.json'), readManifest(path.join(fixtureModel, 'model.json')));
+		const steps: CompleteStepNotification.Params[] = [];
+		const result = await sidecar.complete(request({ segments: ['const fs = require(', ');\n'], streamSteps: true }), (p) => steps.push(p));
+		const opening = steps[0].event.committed.find((c) => c.offset === 0)!;
+		assert.equal('(' + opening.text, tokenizer.piece(opening.tokenId), 'the first cell shows the chosen token past the `(`');
+		const cells = steps.flatMap((s) => s.event.committed).filter((c) => !c.eos).sort((a, b) => a.position - b.position);
+		const middle = tokenizer.decode(cells.map((c) => c.tokenId));
+		assert.ok(middle.startsWith('('), middle);
+		assert.equal(result.regions[0].text, middle.slice(1));
 	});
 
 	it('runs the autoregressive twin with the ar decoder only', async () => {
