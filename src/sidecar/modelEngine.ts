@@ -57,8 +57,8 @@ export class ModelEngine {
 			throw e;
 		}
 		const denoiser = new OrtDenoiser(opened.session, toSpec(manifest));
-		const lineBreakIds = tokenizer.lineBreakTokenIds(manifest.vocabSize);
 		const vocabulary = { pieces: tokenizer.pieces(manifest.vocabSize), specialIds: specialIdsOf(manifest) };
+		const lineBreakIds = tokenizer.lineBreakTokenIds(vocabulary.pieces);
 		return new ModelEngine(files, manifest, tokenizer, opened, denoiser, performance.now() - started, lineBreakIds, vocabulary);
 	}
 

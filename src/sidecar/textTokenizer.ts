@@ -52,15 +52,12 @@ export class TextTokenizer {
 		return Array.from({ length: vocabSize }, (_, id) => this.piece(id));
 	}
 
-	/** Every id below `vocabSize` whose text contains a line break (special tokens decode to nothing). */
-	lineBreakTokenIds(vocabSize: number): number[] {
-		const ids: number[] = [];
-		for (let id = 0; id < vocabSize; id++) {
-			if (this.decode([id]).includes('\n')) {
-				ids.push(id);
-			}
-		}
-		return ids;
+	/**
+	 * Every id whose text contains a line break (special tokens decode to nothing), given the `pieces` of the
+	 * vocabulary: only the few pieces that hold one are decoded again, without special tokens.
+	 */
+	lineBreakTokenIds(pieces: readonly string[]): number[] {
+		return pieces.flatMap((piece, id) => (piece.includes('\n') && this.decode([id]).includes('\n') ? [id] : []));
 	}
 }
 

@@ -27,7 +27,7 @@ describe('TextTokenizer (fixture tokenizer.json through @huggingface/tokenizers)
 	});
 
 	it('lists the ids whose text holds a line break, without special tokens', () => {
-		const ids = tokenizer.lineBreakTokenIds(manifest.vocabSize);
+		const ids = tokenizer.lineBreakTokenIds(tokenizer.pieces(manifest.vocabSize));
 		assert.ok(ids.length > 0);
 		assert.ok(ids.every((id) => id < manifest.vocabSize && tokenizer.piece(id).includes('\n')));
 		assert.ok(!ids.includes(manifest.specialTokens.eos));
