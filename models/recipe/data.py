@@ -12,8 +12,8 @@ position i):
   (d) whole window: every position a candidate (plain MDLM pretraining, 20% of the sequences: more
       supervised tokens per forward pass than the middles alone)
 Each middle is padded with ``<|endofmiddle|>`` (id 1) up to a budget >= len(middle) + 1 drawn from
-multiples of 8 up to 96, so the model learns where a middle ends (the unused tail of the engine's
-``MASK x G`` canvas). Only middle/EOS positions are candidates for masking; known text never is. Middles
+``BUDGETS`` up to 96 (``sample_budget``: uniformly, so the budget says little about the length), and the
+model learns where a middle ends from the code itself (the unused tail of the engine's ``MASK x G`` canvas). Only middle/EOS positions are candidates for masking; known text never is. Middles
 are line-aligned 1-3 lines most of the time, otherwise a random (possibly mid-line) span, at most 64
 tokens; a few single-FIM examples have an empty middle (all EOS).
 
@@ -174,10 +174,14 @@ def sample_span(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, lo: int
 
 
 def sample_budget(m: int, rng: np.random.Generator, cap: int = 96) -> int:
+    """The EOS-padded length of a middle of m tokens: any of BUDGETS that holds it, uniformly (the engine asks
+    for a fixed budget whatever the middle's length, so the budget must not tell the model the length).
+    Before 2026-11-27 the smallest was drawn 60 % of the time: the model learned that a middle nearly fills
+    its budget and wrote 20-odd tokens into every 24-token hole (`return add(a, b, b, b, ...)`)."""
     cands = [b for b in BUDGETS if m + 1 <= b <= cap]
     if not cands:
         return m + 1
-    return cands[0] if rng.random() < 0.6 else int(cands[min(len(cands) - 1, 1 + int(rng.integers(3)))])
+    return int(cands[int(rng.integers(len(cands)))])
 
 
 # ------------------------------------------------------------------------------------------ diffusion

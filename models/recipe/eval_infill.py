@@ -7,7 +7,8 @@ one line per file, chosen deterministically among lines with real code (6-120 ch
 or a lone bracket); prompt = up to 40 lines before it (ending with a newline), canonical_solution = the
 line with its indentation and newline, suffix = up to 20 lines after it. With ``--cursor mid`` the cursor
 sits inside that line instead (inline completion while typing): the prompt ends with the line's start and
-canonical_solution is the rest of the line. ``--cursor close`` (only lines that end in closing brackets,
+canonical_solution is the rest of the line; ``--cursor space`` puts it right after a space inside the code
+(``x = ``, ``return ``, ``== ``: where inline completions are most often asked for). ``--cursor close`` (only lines that end in closing brackets,
 quotes or punctuation) also leaves that closing run after the hole, at the start of the suffix, as an
 editor's auto-closing does. The engine's ``d3llm`` CLI
 computes exact match on this file; ``/work/shared/benchmarks`` is never read.
@@ -88,15 +89,19 @@ def extract(args) -> None:
     print("wrote %d tasks to %s: %s" % (len(tasks), args.out, per_lang))
 
 
-TASK_KINDS = {"line": "ValSingleLine", "mid": "ValMidLine", "close": "ValBeforeClosers"}
+TASK_KINDS = {"line": "ValSingleLine", "mid": "ValMidLine", "space": "ValAfterSpace", "close": "ValBeforeClosers"}
 
 
 def hole_span(line: str, cursor: str, file_id: str):
     """(cut, end) of the hole in the line, or None when the line has no such hole. ``line``: the whole line;
-    ``mid``: from a cursor inside the code to the line's end; ``close``: from a cursor inside the code to the
-    run of closing brackets, quotes and punctuation that ends the line (what auto-closing leaves after it)."""
+    ``mid``: from a cursor inside the code to the line's end; ``space``: from a cursor right after a space inside
+    the code to the line's end; ``close``: from a cursor inside the code to the run of closing brackets, quotes
+    and punctuation that ends the line (what auto-closing leaves after it)."""
     if cursor == "line":
         return 0, len(line)
+    if cursor == "space":
+        cut = after_space_column(line, file_id)
+        return None if cut is None else (cut, len(line))
     end = len(line) - len(CLOSERS.search(line).group(0)) if cursor == "close" else len(line)
     indent = len(line) - len(line.lstrip())
     if end < indent + 2 or (cursor == "close" and end == len(line)):
@@ -110,6 +115,13 @@ def cursor_column(line: str, file_id: str) -> int:
     the same as in the whole-line tasks."""
     indent = len(line) - len(line.lstrip())
     return random.Random("cursor:" + file_id).randint(indent + 1, len(line) - 1)
+
+
+def after_space_column(line: str, file_id: str):
+    """A cursor right after a space between two pieces of the line's code (``x = |y``), or None if there is none."""
+    indent = len(line) - len(line.lstrip())
+    cols = [j for j in range(indent + 2, len(line)) if line[j - 1] == " " and line[j] != " "]
+    return random.Random("cursor:" + file_id).choice(cols) if cols else None
 
 
 class Codec:
@@ -223,9 +235,10 @@ def main() -> None:
     e.add_argument("--prompt-lines", type=int, default=40)
     e.add_argument("--suffix-lines", type=int, default=20)
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--cursor", choices=["line", "mid", "close"], default="line",
+    e.add_argument("--cursor", choices=["line", "mid", "space", "close"], default="line",
                    help="line: the hole is a whole line; mid: the cursor sits inside the line and the hole is the "
-                        "rest of it (inline completion while typing); close: as mid, but the line's closing brackets, "
+                        "rest of it (inline completion while typing); space: as mid, with the cursor right after a "
+                        "space inside the code; close: as mid, but the line's closing brackets, "
                         "quotes and punctuation stay after the hole, as an editor's auto-closing leaves them "
                         "(only lines that end in some)")
     r = sub.add_parser("run")

@@ -64,6 +64,8 @@ echo "== 3/6 pre-tokenise"
   --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_single_line.jsonl"
 [ -f "$DATA/val_mid_line.jsonl" ] || $PY models/recipe/eval_infill.py extract --cursor mid \
   --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_mid_line.jsonl"
+[ -f "$DATA/val_after_space.jsonl" ] || $PY models/recipe/eval_infill.py extract --cursor space \
+  --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_after_space.jsonl"
 
 if [ "$MODE" = gpu-prepare ]; then
   # The shipped model.onnx files would take most of the 64 MiB that travels to the device: set them aside

@@ -69,6 +69,25 @@ class ExtractTest(unittest.TestCase):
             self.assertEqual(task["suffix"], rest + "\n" + whole["suffix"])
             self.assertNotIn(task["canonical_solution"][-1:], ")]}'\"`;:,")
 
+    def test_after_space_tasks_start_right_after_a_space_in_the_code(self):
+        lines = {t["path"]: t for t in self.extract("line")}
+        spaces = self.extract("space")
+        self.assertEqual(len(spaces), 12, "every chosen line has a space inside its code")
+        for task in spaces:
+            whole = lines[task["path"]]
+            start = task["prompt"].rsplit("\n", 1)[1]
+            self.assertTrue(task["task_id"].startswith("ValAfterSpace/python/"))
+            self.assertTrue(start.endswith(" ") and start.strip(), repr(start))
+            self.assertFalse(task["canonical_solution"].startswith(" "))
+            self.assertEqual(start + task["canonical_solution"], whole["canonical_solution"])
+            self.assertEqual(task["suffix"], whole["suffix"])
+
+    def test_after_space_column_skips_indentation_and_lines_without_spaces(self):
+        self.assertIsNone(E.after_space_column("    return", "a"))
+        self.assertIsNone(E.after_space_column("    x  ", "a"))
+        self.assertEqual(E.after_space_column("    return y", "a"), 11)
+        self.assertIn(E.after_space_column("    x = y", "b"), (6, 8))
+
     def test_cursor_is_deterministic_per_file(self):
         self.assertEqual(self.extract("mid"), self.extract("mid"))
         self.assertEqual(E.cursor_column("    return y", "a"), E.cursor_column("    return y", "a"))
