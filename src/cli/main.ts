@@ -24,7 +24,7 @@ function buildProgram(): Command {
 		.option('--block-size <b>', 'block size in tokens')
 		.option('--eos-leftmost', 'count an end-of-middle proposal only at the leftmost undecided position')
 		.option('--stop-at-newline', 'end the hole at its first decoded line break (the text keeps it)')
-		.option('--no-token-healing', 'keep the token the cursor cuts (default: the model re-chooses it, e.g. `(` → `(\'`)')
+		.option('--no-token-healing', 'keep the token the cursor cuts and let a hole after a space open with any token (default: the model re-chooses the cut token, e.g. `(` → `(\'`, and opens a hole after `= ` with a token that starts with the space)')
 		.option('--raw', 'print the model\'s middle as is (default: without text the suffix already has, as the editor inserts it)')
 		.option('--ep <provider>', 'execution provider: auto | cuda | webgpu | cpu', 'auto')
 		.option('--threads <n>', 'onnxruntime intra-op threads (0 = default)', '0')

@@ -27,6 +27,6 @@ export interface DecodingParams {
 	readonly eosAtLeftmostOnly?: boolean;
 	/** End each region at its first fully decoded line break (default false); the sidecar maps it to stop token ids. */
 	readonly stopAtNewline?: boolean;
-	/** Re-choose the token the cursor cuts (default true): the sidecar's token healing (src/sidecar/tokenHealing.ts). */
+	/** Re-choose the token the cursor cuts, or open a hole after spaces with them (default true): src/sidecar/tokenHealing.ts. */
 	readonly tokenHealing?: boolean;
 }

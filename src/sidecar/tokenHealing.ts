@@ -28,14 +28,18 @@ export interface BackedOff {
 
 /**
  * Takes back the last token of each segment before a hole where the cursor is right after text (`moved[i]`
- * empty: no whitespace went into the hole) and that token is plain text on the cursor's line.
+ * empty: no whitespace went into the hole) and that token is plain text on the cursor's line. Where spaces
+ * went into the hole instead, the hole must open with them (`spacesOpening`).
  */
 export function backOffLastTokens(segments: number[][], texts: readonly string[], moved: readonly string[], vocabulary: HealingVocabulary): BackedOff {
 	const out = segments.map((s) => [...s]);
 	const cut = moved.map(() => '');
 	const openings = moved.map((m, i): OpeningRule | null => {
+		if (m !== '') {
+			return /\S$/.test(texts[i]) ? spacesOpening(m, vocabulary) : null;
+		}
 		const last = out[i].at(-1);
-		if (m !== '' || last === undefined || !healable(last, texts[i], vocabulary)) {
+		if (last === undefined || !healable(last, texts[i], vocabulary)) {
 			return null;
 		}
 		out[i].pop();
@@ -43,6 +47,26 @@ export function backOffLastTokens(segments: number[][], texts: readonly string[]
 		return { allowed: extensionsOf(cut[i], vocabulary), fallback: last };
 	});
 	return { segments: out, openings, cut };
+}
+
+/**
+ * Spaces moved into the hole (boundaryHealing.ts) from after code on the cursor's line must open it: the hole
+ * starts with a token such as ` '` or ` ValueError`, as the model saw after `== ` in training, never with an
+ * end of middle, a token without them or more whitespace. Indentation after a line break and line breaks
+ * moved with it are left to the model (it may rightly indent deeper, or end the line there).
+ */
+function spacesOpening(moved: string, vocabulary: HealingVocabulary): OpeningRule | null {
+	const fallback = /^[ \t]+$/.test(moved) ? vocabulary.pieces.indexOf(moved) : -1;
+	if (fallback < 0 || vocabulary.specialIds.has(fallback)) {
+		return null;
+	}
+	const allowed = extensionsOf(moved, vocabulary);
+	for (const id of allowed) {
+		if (/^\s/.test(vocabulary.pieces[id].slice(moved.length))) {
+			allowed.delete(id);
+		}
+	}
+	return { allowed, fallback };
 }
 
 /** A hole's text from the caller's cursor: without the cut text its first token wrote again. */

@@ -118,17 +118,20 @@ describe('sidecar process (real onnxruntime, fixture model)', function () {
 		await assert.rejects(pending, /sidecar process exited \(SIGKILL\)/);
 	});
 
-	it('re-chooses the token the cursor cuts in the first step, unless told not to or after whitespace', async () => {
+	it('re-chooses the token the cursor cuts in the first step, or opens with the spaces it moved, unless told not to', async () => {
 		await sidecar.load({ modelDir: fixtureModel, executionProvider: 'cpu' });
-		const openedByHealing = async (segments: string[], decoding: CompleteRequest.Params['decoding'] = {}): Promise<boolean> => {
+		const tokenizer = TextTokenizer.load(path.join(fixtureModel, 'tokenizer.json'), readManifest(path.join(fixtureModel, 'model.json')));
+		const healedOpening = async (segments: string[], decoding: CompleteRequest.Params['decoding'] = {}): Promise<string | undefined> => {
 			const steps: CompleteStepNotification.Params[] = [];
 			const result = await sidecar.complete(request({ segments, decoding, streamSteps: true }), (p) => steps.push(p));
 			assert.equal(result.forwards, steps.filter((s) => s.event.forwardKind !== 'none').length, 'no forward beyond the steps');
-			return steps[0].event.committed.some((c) => c.offset === 0 && c.entropy === 0);
+			const opening = steps[0].event.committed.find((c) => c.offset === 0 && c.entropy === 0);
+			return opening && tokenizer.piece(opening.tokenId);
 		};
-		assert.equal(await openedByHealing(['const fs = require(', ');\n']), true);
-		assert.equal(await openedByHealing(['const fs = require(', ');\n'], { tokenHealing: false }), false);
-		assert.equal(await openedByHealing(['const fs = ', ';\n']), false, 'whitespace healing already moved the cut');
+		assert.match((await healedOpening(['const fs = require(', ');\n'])) ?? '', /^\(/);
+		assert.equal(await healedOpening(['const fs = require(', ');\n'], { tokenHealing: false }), undefined);
+		assert.match((await healedOpening(['const fs = ', ';\n'])) ?? '', /^ /, 'the space moved into the hole opens it');
+		assert.equal(await healedOpening(['const fs = ', ';\n'], { tokenHealing: false }), undefined);
 	});
 
 	it('shows and returns a healed hole from the cursor: the trace and the text leave out what the caller typed', async () => {

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { backOffLastTokens, textFromCursor, type HealingVocabulary } from '../../../src/sidecar/tokenHealing';
 
-/** A toy vocabulary: `require` `(` `('` `("` `(\n` `fs` `pa` `path` `par` ` =` and three special tokens. */
-const pieces = ['<|pad|>', '<|endofmiddle|>', '<|mask|>', '\uFFFD', '?', '?', '?', 'require', '(', "('", '("', '(\n', 'fs', 'pa', 'path', 'par', ' ='];
+/** A toy vocabulary: `require` `(` `('` `("` `(\n` `fs` `pa` `path` `par` ` =` ` ` ` '` ` \n` `  ` `    ` and three special tokens. */
+const pieces = ['<|pad|>', '<|endofmiddle|>', '<|mask|>', '\uFFFD', '?', '?', '?', 'require', '(', "('", '("', '(\n', 'fs', 'pa', 'path', 'par', ' =', ' ', " '", ' \n', '  ', '    '];
 const vocabulary: HealingVocabulary = { pieces, specialIds: new Set([0, 1, 2]) };
 
 describe('tokenHealing: taking back the token the cursor cuts', () => {
@@ -19,10 +19,24 @@ describe('tokenHealing: taking back the token the cursor cuts', () => {
 		assert.deepEqual([...backed.openings[0]!.allowed].sort((a, b) => a - b), [13, 14, 15]);
 	});
 
-	it('leaves the segment whole after moved whitespace, a line break, a special token, a split character or nothing', () => {
+	it('makes the hole open with the spaces moved into it, never with an end of middle', () => {
+		const backed = backOffLastTokens([[7, 16], []], ['require =', ''], [' '], vocabulary);
+		assert.deepEqual(backed.segments, [[7, 16], []], 'the segment keeps its tokens');
+		assert.deepEqual(backed.cut, ['']);
+		assert.equal(backed.openings[0]?.fallback, 17);
+		assert.deepEqual([...backed.openings[0]!.allowed].sort((a, b) => a - b), [16, 17, 18], '` \\n` leaves the line, `  ` adds a space');
+	});
+
+	it('leaves the hole free after a moved line break, indentation, or spaces no single token writes', () => {
+		const cases: Array<[string, string]> = [['require', '\n    '], ['require', '\n'], ['require', '   '], ['require\n', '    '], ['', '  ']];
+		for (const [text, moved] of cases) {
+			assert.deepEqual(backOffLastTokens([[7], []], [text, ''], [moved], vocabulary).openings, [null], JSON.stringify([text, moved]));
+		}
+	});
+
+	it('leaves the segment whole after a line break, a special token, a split character or nothing', () => {
 		const cases: Array<[number[], string, string]> = [
 			[[7, 3], 'require\uFFFD', ''],
-			[[7, 16], 'require =', ' '],
 			[[7, 11], 'require(\n', ''],
 			[[7, 1], 'require', ''],
 			[[], '', ''],
