@@ -5,7 +5,8 @@
  * word (`os.pa`) ends in a piece of one. The sidecar takes that last token back out of the text and hands the
  * core a rule for the hole's first position: only tokens whose text extends the removed one
  * (src/core/openingTokens.ts picks the most likely of them at the first forward). The completion is the
- * hole's text less the removed text, so it still starts at the caller's cursor.
+ * hole's text less the removed text, so it still starts at the caller's cursor. Where whitespace healing
+ * moved spaces after code into the hole (`x = |`), the rule is that the first token starts with them.
  */
 import type { OpeningRule } from '../core/openingTokens';
 
