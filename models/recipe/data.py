@@ -176,8 +176,9 @@ def sample_span(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, lo: int
 def sample_budget(m: int, rng: np.random.Generator, cap: int = 96) -> int:
     """The EOS-padded length of a middle of m tokens: any of BUDGETS that holds it, uniformly (the engine asks
     for a fixed budget whatever the middle's length, so the budget must not tell the model the length).
-    Before 2026-11-27 the smallest was drawn 60 % of the time: the model learned that a middle nearly fills
-    its budget and wrote 20-odd tokens into every 24-token hole (`return add(a, b, b, b, ...)`)."""
+    Before 2026-11-27 the smallest was drawn 60 % of the time, and models trained so guess the length from the
+    budget (length_probe.py: a 5 M network's first end of middle at 2.1 / 6.7 / 15.4 in 16- / 32- / 64-token
+    holes, 2.7 / 2.7 / 3.7 with this sampler)."""
     cands = [b for b in BUDGETS if m + 1 <= b <= cap]
     if not cands:
         return m + 1
