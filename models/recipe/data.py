@@ -13,8 +13,9 @@ position i):
       supervised tokens per forward pass than the middles alone)
 Each middle is padded with ``<|endofmiddle|>`` (id 1) up to a budget >= len(middle) + 1 drawn from
 ``BUDGETS`` up to 96 (``sample_budget``: uniformly, so the budget says little about the length), and the
-model learns where a middle ends from the code itself (the unused tail of the engine's ``MASK x G`` canvas). Only middle/EOS positions are candidates for masking; known text never is. Middles
-are line-aligned 1-3 lines most of the time, otherwise a random (possibly mid-line) span, at most 64
+model learns where a middle ends from the code itself (the unused tail of the engine's ``MASK x G``
+canvas). Only middle/EOS positions are candidates for masking; known text never is. Middles are
+line-aligned 1-3 lines most of the time, otherwise a random (possibly mid-line) span, at most 64
 tokens; a few single-FIM examples have an empty middle (all EOS).
 
 Boundary re-tokenisation (``heal``): joint tokenisation glues a newline to the next line's indentation,

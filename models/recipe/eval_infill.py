@@ -8,10 +8,10 @@ or a lone bracket); prompt = up to 40 lines before it (ending with a newline), c
 line with its indentation and newline, suffix = up to 20 lines after it. With ``--cursor mid`` the cursor
 sits inside that line instead (inline completion while typing): the prompt ends with the line's start and
 canonical_solution is the rest of the line; ``--cursor space`` puts it right after a space inside the code
-(``x = ``, ``return ``, ``== ``: where inline completions are most often asked for). ``--cursor close`` (only lines that end in closing brackets,
-quotes or punctuation) also leaves that closing run after the hole, at the start of the suffix, as an
-editor's auto-closing does. The engine's ``d3llm`` CLI
-computes exact match on this file; ``/work/shared/benchmarks`` is never read.
+(``x = ``, ``return ``, ``== ``: where inline completions are most often asked for). ``--cursor close``
+(only lines that end in closing brackets, quotes or punctuation) also leaves that closing run after the
+hole, at the start of the suffix, as an editor's auto-closing does. The engine's ``d3llm`` CLI computes
+exact match on this file; ``/work/shared/benchmarks`` is never read.
 
 ``run``: a quick PyTorch check of a trained run on those tasks (used for model.json ``quality``): greedy
 decoding of the middle and exact match of its first line (stripped) with canonical_solution.
