@@ -59,6 +59,15 @@ describe('tokenHealing: taking back the token the cursor cuts', () => {
 		assert.deepEqual(backed.segments, [[7], [], []]);
 	});
 
+	it('scans the vocabulary once per cut text or moved spaces, per vocabulary', () => {
+		const first = backOffLastTokens([[7, 8], [], [16], []], ['require(', '', 'x =', ''], ['', ' '], vocabulary).openings;
+		const again = backOffLastTokens([[7, 8], [], [16], []], ['require(', '', 'x =', ''], ['', ' '], vocabulary).openings;
+		assert.equal(again[0]?.allowed, first[0]?.allowed);
+		assert.equal(again[1]?.allowed, first[1]?.allowed);
+		const other = backOffLastTokens([[7, 8], []], ['require(', ''], [''], { pieces: [...pieces.slice(0, 9), "('"], specialIds: vocabulary.specialIds });
+		assert.deepEqual([...other.openings[0]!.allowed].sort((a, b) => a - b), [8, 9], 'another vocabulary has its own rules');
+	});
+
 	it('gives the hole\'s text from the cursor', () => {
 		assert.equal(textFromCursor("('fs')", '('), "'fs')");
 		assert.equal(textFromCursor('path.join', 'pa'), 'th.join');
