@@ -20,10 +20,9 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from data import EOS, MASK  # noqa: E402
 from eval_infill import Codec  # noqa: E402
 from model import load_checkpoint  # noqa: E402
-
-EOS, MASK = 1, 2
 
 
 def first_eos(model, prefix: Sequence[int], suffix: Sequence[int], budget: int) -> int:
