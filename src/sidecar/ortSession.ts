@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProvider, ExecutionProviderRequest } from '../protocol/sidecarProtocol';
 import { modelInvalid } from './errors';
+import { firstLine } from '../common/suffixRepeats';
 
 /** A session and how it was obtained. */
 export interface OpenedSession {
@@ -28,7 +29,7 @@ export async function openSession(onnxPath: string, request: ExecutionProviderRe
 			attempts.push({ provider });
 			return { session, provider, attempts };
 		} catch (e) {
-			attempts.push({ provider, error: firstLine((e as Error).message) });
+			attempts.push({ provider, error: firstLine((e as Error).message).slice(0, 300) });
 		}
 	}
 	const tried = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
@@ -43,10 +44,6 @@ function sessionOptions(provider: ExecutionProvider, threads: number): ort.Infer
 		executionMode: 'sequential',
 	};
 	return threads > 0 ? { ...options, intraOpNumThreads: threads } : options;
-}
-
-function firstLine(message: string): string {
-	return message.split('\n')[0].slice(0, 300);
 }
 
 /** The input and output names the contract requires for `numLayers` layers. */
