@@ -339,6 +339,18 @@ class DiffusionLM(nn.Module):
         return logits
 
 
+def hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
+    """model.forward without the LM head (positions 0..n-1, key padding from ``attention``)."""
+    b, n = ids.shape
+    pos = torch.arange(n, device=ids.device).unsqueeze(0).expand(b, n)
+    mask = model._mask(b, n, 0, attention, ids.device)
+    cos, sin = rope_cos_sin(pos, model.inv_freq)
+    x = model.embed_tokens(ids)
+    for layer in model.layers:
+        x, _ = layer(x, cos, sin, None, mask)
+    return model.norm(x)
+
+
 def empty_past(config: ModelConfig, batch: int = 1, dtype=torch.float32) -> List[KV]:
     shape = (batch, 0, config.num_kv_heads, config.head_dim)
     return [(torch.zeros(shape, dtype=dtype), torch.zeros(shape, dtype=dtype)) for _ in range(config.num_layers)]

@@ -62,8 +62,9 @@ from torch.nn import functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data as D  # noqa: E402
-from model import (DiffusionLM, ModelConfig, autocast_for, enable_fast_attention, rope_cos_sin,  # noqa: E402
-                   save_checkpoint)
+import distill as DL  # noqa: E402
+from model import (DiffusionLM, ModelConfig, autocast_for, enable_fast_attention, hidden_states,  # noqa: E402
+                   save_checkpoint, torch_load)
 
 SMALL = dict(vocab_size=8192, hidden_size=256, num_layers=4, num_heads=4, num_kv_heads=2,
              intermediate_size=704, max_positions=1024, tie_embeddings=True)
@@ -75,18 +76,6 @@ MEDIUM = dict(vocab_size=8192, hidden_size=384, num_layers=8, num_heads=6, num_k
               intermediate_size=1024, max_positions=1024, tie_embeddings=True)
 SIZES = {"tiny": TINY, "small": SMALL, "medium": MEDIUM}
 CPU_HARDWARE = "1 CPU core, fp32, PyTorch 1.13 (Debian)"
-
-
-def hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
-    """model.forward without the LM head (positions 0..n-1, key padding from ``attention``)."""
-    b, n = ids.shape
-    pos = torch.arange(n, device=ids.device).unsqueeze(0).expand(b, n)
-    mask = model._mask(b, n, 0, attention, ids.device)
-    cos, sin = rope_cos_sin(pos, model.inv_freq)
-    x = model.embed_tokens(ids)
-    for layer in model.layers:
-        x, _ = layer(x, cos, sin, None, mask)
-    return model.norm(x)
 
 
 def model_device(model) -> torch.device:
@@ -201,6 +190,9 @@ def tokenizer_vocab_size(tok_dir: str) -> Optional[int]:
 
 def build_model(args) -> DiffusionLM:
     """The network of ``--size`` (``--tiny`` implies tiny), on the CPU, initialised from ``--seed``."""
+    if args.objective == "distill":  # the student is the teacher's network (train.py --init-from)
+        torch.manual_seed(args.seed)
+        return DiffusionLM(ModelConfig.from_dict(torch_load(args.init_from)["config"]))
     cfg = dict(TINY if args.tiny else SIZES[getattr(args, "size", "small")])
     vs = tokenizer_vocab_size(args.data) if getattr(args, "data", None) else None
     if vs:
@@ -238,6 +230,11 @@ def evaluate(model, val_batches, objective: str) -> Dict[str, float]:
     model.train()
     key = "val_masked_ce" if objective == "diffusion" else "val_middle_ce"
     return {"val_loss": tot / n, key: extra / n}
+
+
+def val_objective(args) -> str:
+    """Validation loss of a run: a distilled student is still measured by the MDLM bound of the diffusion model."""
+    return "diffusion" if args.objective == "distill" else args.objective
 
 
 def select_device(args) -> torch.device:
@@ -299,8 +296,11 @@ def to_cpu(obj):
     return obj
 
 
-def make_stream(args, split, nl, data_state):
-    """The batch producer: serial (``--data-workers 0``, the default) or data.ParallelStream."""
+def make_stream(args, split, nl, data_state, progress):
+    """The batch producer: serial (``--data-workers 0``, the default) or data.ParallelStream; for
+    ``--objective distill`` the student examples of ``--trajectories`` (curricula driven by ``progress()``)."""
+    if args.objective == "distill":
+        return DL.DistillStream(args.trajectories, args.batch, args.seed, progress, **data_state)
     if args.data_workers > 0:
         return D.ParallelStream(split, nl, args.objective, args.batch, args.seed, workers=args.data_workers,
                                 **data_state)
@@ -369,13 +369,13 @@ def train(args) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    stream = make_stream(args, train_split, nl, state["data"])
+    stream = make_stream(args, train_split, nl, state["data"], lambda: state["tokens"] / max(1, args.max_tokens))
     # fixed validation subset: the first windows of the val permutation, fixed layouts
     vorder = val_split.order(args.val_seed, 0)[: args.val_seqs]
     val_batches = []
     vb = args.val_batch or args.batch
     for j in range(0, len(vorder), vb):
-        exs = [D.make_example(args.objective, val_split.window(int(w)), nl,
+        exs = [D.make_example(val_objective(args), val_split.window(int(w)), nl,
                               np.random.default_rng([args.val_seed, 99, j + k]), args.seq_len)
                for k, w in enumerate(vorder[j:j + vb])]
         val_batches.append(D.collate(exs))
@@ -423,6 +423,8 @@ def train(args) -> None:
         with autocast_for(device):
             if args.objective == "diffusion":
                 loss, st = diffusion_loss(model, batch, gen)
+            elif args.objective == "distill":
+                loss, st = DL.distill_loss(model, batch, args.entropy_weight)
             else:
                 loss, st = ar_loss(model, batch)
         opt.zero_grad(set_to_none=True)
@@ -446,7 +448,7 @@ def train(args) -> None:
                 state["elapsed"]))
             win_tokens, win_time, win_loss, win_n = 0, 0.0, 0.0, 0
         if time.time() - last_eval > args.eval_minutes * 60:
-            ev = evaluate(ema_network(), val_batches, args.objective)
+            ev = evaluate(ema_network(), val_batches, val_objective(args))
             ev.update(step=state["step"], tokens=state["tokens"], elapsed=round(state["elapsed"]),
                       train_loss=round(loss.item(), 4))
             state["history"].append(ev)
@@ -455,7 +457,7 @@ def train(args) -> None:
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
             save()
             last_ckpt = time.time()
-    ev = evaluate(ema_network(), val_batches, args.objective)
+    ev = evaluate(ema_network(), val_batches, val_objective(args))
     ev.update(step=state["step"], tokens=state["tokens"], elapsed=round(state["elapsed"]))
     state["history"].append(ev)
     log("eval " + json.dumps(ev))
@@ -505,14 +507,16 @@ def export(args) -> None:
     if extra.get("logit_shift"):
         training["objective"] = ("MDLM masked diffusion with shifted logits (Dream convention: row i-1 predicts masked "
                                  "position i), bidirectional; same layouts")
+    if extra["objective"] == "distill":
+        training["objective"] = ("d3LLM pseudo-trajectory distillation (distill.py: the teacher's decoding order on "
+                                 "training-split middles, block and mask-ratio curricula, CE + entropy on right tokens)")
     if extra.get("init_from") and os.path.exists(extra["init_from"]):
-        from model import torch_load
         src = torch_load(extra["init_from"]).get("extra", {})
         if src.get("lineage"):  # a model recovered from an exported folder (recover_from_onnx.py)
             training["initialisedFrom"] = "%s; recovered from its model.onnx and trained on" % src["lineage"]
         else:
-            training["initialisedFrom"] = ("%s weights after %s tokens (AR-to-diffusion adaptation as in Dream 7B)"
-                                           % (src.get("objective"), src.get("tokens")))
+            how = "the teacher, distilled" if extra["objective"] == "distill" else "AR-to-diffusion adaptation as in Dream 7B"
+            training["initialisedFrom"] = "%s weights after %s tokens (%s)" % (src.get("objective"), src.get("tokens"), how)
         training["tokensIncludingInitialisation"] = extra["tokens"] + int(src.get("tokens") or 0)
         if src.get("train_seconds"):
             training["trainSecondsIncludingInitialisation"] = round(extra["train_seconds"] + src["train_seconds"])
@@ -525,7 +529,7 @@ def export(args) -> None:
                   "(Python from Debian packages and the Python standard library, TypeScript/JavaScript from npm "
                   "packages; licences %s); HumanEval-Infilling excluded. See training.corpus for every source."
                   % (sum(v["bytes"] for v in sources["totals"].values()) / 1e6, ", ".join(sorted(sources["by_licence"]))))
-    layout = "canvas" if extra["objective"] == "diffusion" else "psm"
+    layout = "psm" if extra["objective"] == "ar" else "canvas"
     quality = json.load(open(args.quality_json)) if args.quality_json else {}
     fields = {} if layout == "canvas" else {"decoding": {"decoder": "ar"}}
     man = export_model_dir(model, args.out, args.tokenizer, args.id or os.path.basename(args.out.rstrip("/")),
@@ -551,7 +555,10 @@ def main(argv=None) -> None:
         export(ap.parse_args(argv[1:]))
         return
     ap = argparse.ArgumentParser(description="MDLM / autoregressive pretraining of the tiny code model")
-    ap.add_argument("--objective", choices=["diffusion", "ar"], default="diffusion")
+    ap.add_argument("--objective", choices=["diffusion", "ar", "distill"], default="diffusion",
+                    help="distill: d3LLM pseudo-trajectory distillation of --init-from on --trajectories (distill.py)")
+    ap.add_argument("--trajectories", help="distill: the teacher's decoding orders (distill.py trajectories)")
+    ap.add_argument("--entropy-weight", type=float, default=1.0, help="distill: weight of the entropy term (λ)")
     ap.add_argument("--data", default="/work/d3llm-data/tok")
     ap.add_argument("--run", required=True)
     ap.add_argument("--max-tokens", type=int, default=30_000_000)
@@ -591,6 +598,8 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if args.data_workers < 0 or args.max_minutes < 0 or args.val_batch < 0:
         ap.error("--data-workers, --max-minutes and --val-batch must not be negative")
+    if args.objective == "distill" and not (args.trajectories and args.init_from):
+        ap.error("--objective distill needs --trajectories FILE and --init-from TEACHER/model.pt")
     if args.tiny:
         args.max_steps = args.max_steps or 4
         args.batch = min(args.batch, 4)

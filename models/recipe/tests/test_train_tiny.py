@@ -3,7 +3,8 @@
 Covers: the infilling layouts of data.py (masked-diffusion candidates and <|endofmiddle|> padding, PSM
 layout of the autoregressive twin), the tokenizer trainer and pre-tokeniser of corpus/ on a mini corpus
 made of this repository's own recipe sources, a few MDLM and AR training steps of a tiny model
-(train.py --tiny), automatic resume from the checkpoint, and export to the model contract.
+(train.py --tiny), automatic resume from the checkpoint, export to the model contract, and d3LLM distillation
+(distill.py trajectories, train.py --objective distill).
 
 Run: PYENV_VERSION=system OPENBLAS_NUM_THREADS=2 python3 -m unittest models/recipe/tests/test_train_tiny.py
 """
@@ -155,6 +156,23 @@ class PipelineTest(unittest.TestCase):
             self.assertIn("initialised from", log)
             self.assertIn('"logit_shift": true', log)
             self.assertIn('"causal": false', log)
+            # d3LLM distillation of that diffusion model: the teacher's orders, a few student steps, resume, export
+            traj = os.path.join(tmp, "traj.npz")
+            run(["python3", "models/recipe/distill.py", "trajectories", "--teacher", os.path.join(rundir, "model.pt"),
+                 "--data", tokdir, "--out", traj, "--count", "6", "--batch", "4", "--per-step", "2", "--seq-len", "128"])
+            student = os.path.join(tmp, "run-distill")
+            base = ["python3", "models/recipe/train.py", "--objective", "distill", "--tiny", "--data", tokdir, "--run",
+                    student, "--trajectories", traj, "--init-from", os.path.join(rundir, "model.pt")]
+            run(base + ["--max-steps", "2"])
+            run(base + ["--max-steps", "3"])
+            log = open(os.path.join(student, "train.log")).read()
+            self.assertIn("resumed from", log)
+            self.assertIn("step 3 tokens", log)
+            out = os.path.join(tmp, "export-distill")
+            run(["python3", "models/recipe/train.py", "export", "--run", student, "--out", out, "--tokenizer", tok])
+            man = json.load(open(os.path.join(out, "model.json")))
+            self.assertEqual((man["layout"], man["causal"], man["logitShift"]), ("canvas", False, True))
+            self.assertIn("pseudo-trajectory distillation", man["training"]["objective"])
 
 
 if __name__ == "__main__":
