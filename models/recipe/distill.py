@@ -28,12 +28,13 @@ masked positions with shifted logits, Hcorr = mean entropy of softmax(logits / 0
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -61,18 +62,13 @@ def single_middle(flag: np.ndarray) -> Optional[Tuple[int, int]]:
 Layout = Tuple[np.ndarray, int, int]  # ids, start and end of the middle
 
 
-def infill_layouts(split: D.TokenSplit, nl, count: int, seed: int, max_budget: int) -> List[Layout]:
-    """The first ``count`` single-middle layouts of the split's seeded order: (ids, start, end)."""
-    out: List[Layout] = []
-    order = split.order(seed, 0)
-    for i, w in enumerate(order):
-        if len(out) >= count:
-            break
+def infill_layouts(split: D.TokenSplit, nl, seed: int, max_budget: int) -> Iterator[Layout]:
+    """Single-middle layouts of the split's seeded order, one per window that gives one: (ids, start, end)."""
+    for i, w in enumerate(split.order(seed, 0)):
         ids, flag = D.diffusion_example(split.window(int(w)), nl, np.random.default_rng([seed, 7, i]), split.seq_len)
         region = single_middle(flag)  # position 0 has no row to predict it (shifted logits)
         if region is not None and region[0] >= 1 and region[1] - region[0] <= max_budget:
-            out.append((ids, region[0], region[1]))
-    return out
+            yield ids, region[0], region[1]
 
 
 def row_entropy(logits: torch.Tensor, shift: bool) -> torch.Tensor:
@@ -118,7 +114,7 @@ def teacher_ranks(model, ids: torch.Tensor, attention: torch.Tensor, start: torc
 
 
 def write_trajectories(path: str, layouts: List[Layout], ranks: List[np.ndarray], meta: dict) -> None:
-    n = max(len(ids) for ids, _, _ in layouts)
+    n = max((len(ids) for ids, _, _ in layouts), default=1)
     ids = np.full((len(layouts), n), D.PAD, dtype=np.uint16)
     rank = np.full((len(layouts), n), -1, dtype=np.int16)
     for i, ((x, _, _), r) in enumerate(zip(layouts, ranks)):
@@ -129,24 +125,32 @@ def write_trajectories(path: str, layouts: List[Layout], ranks: List[np.ndarray]
                         end=np.array([e for _, _, e in layouts], dtype=np.int32), meta=json.dumps(meta))
 
 
-def run_teacher(model, layouts: List[Layout], device: torch.device, batch: int, block: int,
-                per_step: int, log: Callable[[str], None]) -> Tuple[List[np.ndarray], int]:
-    """Ranks of every layout, in batches of similar middle length (fewer idle rows per forward)."""
-    by_length = sorted(range(len(layouts)), key=lambda i: layouts[i][2] - layouts[i][1])
-    ranks: List[Optional[np.ndarray]] = [None] * len(layouts)
+def run_teacher(model, layouts: Iterator[Layout], count: int, device: torch.device, batch: int, block: int,
+                per_step: int, log: Callable[[str], None], deadline: float = math.inf
+                ) -> Tuple[List[Tuple[Layout, np.ndarray]], int]:
+    """(layout, ranks) of the first ``count`` layouts, or of those done by ``deadline``, and the forwards taken.
+    Layouts are drawn in pools of 16 batches, and each pool is batched by middle length (fewer idle rows)."""
+    done: List[Tuple[Layout, np.ndarray]] = []
     forwards = 0
-    for j in range(0, len(by_length), batch):
-        chunk = by_length[j:j + batch]
-        col = D.collate([(layouts[i][0], np.zeros(len(layouts[i][0]), dtype=bool)) for i in chunk])
-        tensors = [torch.from_numpy(col[k]).to(device) for k in ("ids", "attention")]
-        start = torch.tensor([layouts[i][1] for i in chunk], device=device)
-        end = torch.tensor([layouts[i][2] for i in chunk], device=device)
-        rank, f = teacher_ranks(model, tensors[0], tensors[1], start, end, block, per_step)
-        forwards += f
-        for row, i in enumerate(chunk):
-            ranks[i] = rank[row, : len(layouts[i][0])].cpu().numpy().astype(np.int16)
-        log("teacher: %d / %d layouts, %d forwards" % (min(j + batch, len(layouts)), len(layouts), forwards))
-    return [r for r in ranks if r is not None], forwards
+    while len(done) < count and time.time() < deadline:
+        pool = list(itertools.islice(layouts, min(16 * batch, count - len(done))))
+        if not pool:
+            break
+        pool.sort(key=lambda x: x[2] - x[1])
+        for j in range(0, len(pool), batch):
+            if time.time() > deadline:
+                break
+            chunk = pool[j:j + batch]
+            col = D.collate([(x[0], np.zeros(len(x[0]), dtype=bool)) for x in chunk])
+            ids, att = (torch.from_numpy(col[k]).to(device) for k in ("ids", "attention"))
+            start = torch.tensor([x[1] for x in chunk], device=device)
+            end = torch.tensor([x[2] for x in chunk], device=device)
+            rank, f = teacher_ranks(model, ids, att, start, end, block, per_step)
+            forwards += f
+            rank = rank.cpu().numpy().astype(np.int16)
+            done += [(x, rank[row, : len(x[0])]) for row, x in enumerate(chunk)]
+        log("teacher: %d / %d layouts, %d forwards" % (len(done), count, forwards))
+    return done, forwards
 
 
 # ------------------------------------------------------------------------------------------ student
@@ -277,9 +281,11 @@ def trajectories_main(argv: List[str]) -> None:
     ap.add_argument("--seed", type=int, default=4321)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--max-minutes", type=float, default=0.0,
+                    help="stop after this long, keeping what is done (0: no limit)")
     args = ap.parse_args(argv)
-    if min(args.count, args.block, args.per_step, args.max_budget, args.batch) < 1:
-        ap.error("--count, --block, --per-step, --max-budget and --batch must be at least 1")
+    if min(args.count, args.block, args.per_step, args.max_budget, args.batch) < 1 or args.max_minutes < 0:
+        ap.error("--count, --block, --per-step, --max-budget and --batch must be at least 1, --max-minutes >= 0")
     if os.path.abspath(args.data).startswith("/work/shared"):
         sys.exit("distill: refusing to read shared/ (benchmarks)")
     torch.set_num_threads(args.threads)
@@ -290,10 +296,14 @@ def trajectories_main(argv: List[str]) -> None:
     model.to(device).eval()
     started = time.time()
     split = D.TokenSplit(args.data, "train", args.seq_len)
-    layouts = infill_layouts(split, D.load_tables(args.data), args.count, args.seed, args.max_budget)
-    if not layouts:
-        sys.exit("distill: no single-middle layout of at most %d positions in %s" % (args.max_budget, args.data))
-    ranks, forwards = run_teacher(model, layouts, device, args.batch, args.block, args.per_step, print)
+    layouts = infill_layouts(split, D.load_tables(args.data), args.seed, args.max_budget)
+    deadline = started + args.max_minutes * 60 if args.max_minutes else math.inf
+    done, forwards = run_teacher(model, layouts, args.count, device, args.batch, args.block, args.per_step,
+                                 lambda line: print(line, flush=True), deadline)
+    if not done:
+        sys.exit("distill: no middle decoded (none of at most %d positions in %s, or --max-minutes too short)"
+                 % (args.max_budget, args.data))
+    layouts, ranks = [d[0] for d in done], [d[1] for d in done]
     meta = {"teacher": os.path.abspath(args.teacher), "teacherTokens": extra.get("tokens"), "block": args.block,
             "perStep": args.per_step, "maxBudget": args.max_budget, "seed": args.seed, "split": "train",
             "count": len(layouts), "forwards": forwards, "seconds": round(time.time() - started, 1)}

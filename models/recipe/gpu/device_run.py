@@ -9,7 +9,9 @@ Steps, all inside one wall-clock budget so the device command never outlives its
      the time does.
   3. stages: ``diffusion`` (default; Dream-style shifted logits unless ``--no-logit-shift``), ``ar`` (the
      autoregressive twin), or ``ar+dream``: the AR twin for ``--ar-share`` of the time, then the diffusion
-     model initialised from it (Ye et al. 2025, Dream 7B) for the rest. ``--init-from`` (a model.pt or a
+     model initialised from it (Ye et al. 2025, Dream 7B) for the rest; or ``distill``: d3LLM pseudo-trajectory
+     distillation of the diffusion model given by ``--init-from`` (distill.py: its decoding orders on training
+     middles for ``--teacher-share`` of the time, then the student fine-tune). ``--init-from`` (a model.pt or a
      returned bundle folder) initialises the first stage. Each stage also gets train.py
      ``--max-minutes`` (it stops itself with a final evaluation and checkpoint), and is sent SIGTERM
      (train.py saves, then exits) and at last SIGKILL if it overruns.
@@ -137,6 +139,11 @@ def plan_stages(args) -> List[dict]:
     if args.objective == "diffusion":
         return [dict(name="diffusion", objective="diffusion", logit_shift=args.logit_shift, lr=args.lr, share=1.0,
                      init=args.init_from)]
+    if args.objective == "distill":
+        return [dict(name="teacher", objective="teacher", logit_shift=True, lr=0.0, share=args.teacher_share,
+                     init=args.init_from),
+                dict(name="distill", objective="distill", logit_shift=True, lr=args.distill_lr, share=1.0,
+                     init=args.init_from)]
     return [dict(name="ar", objective="ar", logit_shift=True, lr=args.lr, share=args.ar_share, init=args.init_from),
             dict(name="dream", objective="diffusion", logit_shift=True, lr=args.dream_lr, share=1.0,
                  init="stage:ar")]
@@ -154,6 +161,8 @@ def train_command(args, data: str, stage: dict, run: str, max_tokens: int, max_m
            "--threads", str(args.threads), "--attention", args.attention]
     if stage["objective"] == "diffusion" and stage["logit_shift"]:
         cmd.append("--logit-shift")
+    if stage["objective"] == "distill":
+        cmd += ["--trajectories", stage["trajectories"]]
     if init_path:
         cmd += ["--init-from", init_path]
     if max_steps:
@@ -209,6 +218,35 @@ def parse_log(path: str) -> dict:
             if " eval {" in line:
                 last_eval = json.loads(line.split(" eval ", 1)[1])
     return {"rates": rates, "reason": reason, "eval": last_eval, "loop_seconds": elapsed}
+
+
+def probe_key(stage: dict) -> Tuple[str, bool]:
+    """The probe a stage's speed comes from: a student trains as fast as the diffusion model it starts from."""
+    if stage["objective"] == "distill":
+        return "diffusion", True
+    return stage["objective"], stage["logit_shift"]
+
+
+def run_teacher(s: Session, data: str, stage: dict, seconds: float, init_path: str) -> dict:
+    """distill.py trajectories on the device for ``seconds``: the stage record, with the trajectories file."""
+    a = s.args
+    run = os.path.join(s.work, stage["name"])
+    shutil.rmtree(run, ignore_errors=True)
+    traj = os.path.join(run, "traj.npz")
+    cmd = [sys.executable, os.path.join(RECIPE, "distill.py"), "trajectories", "--teacher", init_path, "--data", data,
+           "--out", traj, "--count", str(a.teacher_count), "--per-step", str(a.teacher_per_step), "--max-budget",
+           str(a.teacher_max_budget), "--batch", str(a.batch), "--seq-len", str(a.seq_len), "--device", a.device,
+           "--threads", str(a.threads), "--max-minutes", "%.3f" % (seconds / 60.0)]
+    s.log("stage %s: %.0f s, decoding orders of at most %d middles" % (stage["name"], seconds, a.teacher_count))
+    out = run_train(s, cmd, run, min(time.time() + seconds + 30, s.hard_deadline - BUNDLE_RESERVE_S))
+    with open(os.path.join(run, "stdout.log"), errors="replace") as f:
+        meta = [json.loads(line) for line in f if line.startswith("{")]
+    if out["rc"] != 0 or not meta or not os.path.exists(traj):
+        raise RunError("stage %s failed (exit %s): see train.log" % (stage["name"], out["rc"]))
+    s.log("stage %s: %d middles, %d forwards, %.0f s" % (stage["name"], meta[-1]["count"], meta[-1]["forwards"],
+                                                         meta[-1]["seconds"]))
+    return {"name": stage["name"], "objective": "teacher", "exit": out["rc"], "wall_seconds": out["wall_seconds"],
+            "trajectories": traj, **{k: meta[-1][k] for k in ("count", "forwards", "perStep", "maxBudget")}}
 
 
 def probe(s: Session, data: str, stage: dict) -> dict:
@@ -285,9 +323,9 @@ def run_stages(s: Session, data: str) -> List[dict]:
             resolve_init(s, st["init"], done)
     if not a.max_tokens:  # probe every objective first (speed does not depend on the initial weights)
         for st in stages:
-            key = (st["objective"], st["logit_shift"])
-            if key not in rates:
-                rates[key] = probe(s, data, st)
+            key = probe_key(st)
+            if st["objective"] != "teacher" and key not in rates:
+                rates[key] = probe(s, data, dict(st, objective=key[0], logit_shift=key[1], name=key[0]))
                 s.copy_logs(force=True)
         s.result["probe"] = {"%s%s" % (k[0], "+shift" if k[0] == "diffusion" and k[1] else ""): v
                              for k, v in rates.items()}
@@ -302,10 +340,15 @@ def run_stages(s: Session, data: str) -> List[dict]:
         if seconds < 1:
             raise RunError("no time left for stage %s (%.0f s)" % (st["name"], seconds))
         init_path, fields = resolve_init(s, st["init"], done)
+        if st["objective"] == "teacher":
+            s.result["stages"].append(run_teacher(s, data, st, seconds, init_path))
+            continue
+        if st["objective"] == "distill":
+            st = dict(st, trajectories=s.result["stages"][-1]["trajectories"])
         if a.max_tokens:
             tokens = a.max_tokens
         else:
-            r = rates[(st["objective"], st["logit_shift"])]
+            r = rates[probe_key(st)]
             tokens = stage_tokens(r["tokens_per_second"], seconds, r["overhead_seconds"] + a.eval_reserve, a.safety)
         run = os.path.join(s.work, st["name"])
         shutil.rmtree(run, ignore_errors=True)
@@ -366,7 +409,7 @@ def device_note(args) -> dict:
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.environ.get("OUT"), help="folder whose files come back (default $OUT)")
-    ap.add_argument("--objective", choices=["diffusion", "ar", "ar+dream"], default="diffusion")
+    ap.add_argument("--objective", choices=["diffusion", "ar", "ar+dream", "distill"], default="diffusion")
     ap.add_argument("--no-logit-shift", dest="logit_shift", action="store_false",
                     help="plain MDLM instead of Dream-style shifted logits (objective diffusion)")
     ap.add_argument("--size", choices=["tiny", "small", "medium"], default="medium")
@@ -375,6 +418,12 @@ def parse_args(argv=None):
     ap.add_argument("--hard-minutes", type=float, default=9.0,
                     help="everything, probes and the bundle included, ends by then (the device limit is 10)")
     ap.add_argument("--ar-share", type=float, default=0.6, help="ar+dream: share of the time for the AR stage")
+    ap.add_argument("--teacher-share", type=float, default=0.35, help="distill: share of the time for the teacher")
+    ap.add_argument("--teacher-count", type=int, default=200000, help="distill: at most this many middles")
+    ap.add_argument("--teacher-per-step", type=int, default=1,
+                    help="distill: positions the teacher reveals per forward")
+    ap.add_argument("--teacher-max-budget", type=int, default=64, help="distill: longest middle (with padding)")
+    ap.add_argument("--distill-lr", type=float, default=1e-4, help="distill: peak learning rate of the student")
     ap.add_argument("--data", default=os.path.join(ROOT, ".device-data", "tok"))
     ap.add_argument("--work", default="/tmp/d3llm-gpu", help="scratch folder (runs, checkpoints, unpacked data)")
     ap.add_argument("--init-from", help="model.pt or returned bundle folder for the first stage")
@@ -404,6 +453,10 @@ def parse_args(argv=None):
         ap.error("set $OUT or --out: the folder whose files come back")
     if args.minutes <= 0 or args.hard_minutes <= 0 or not 0 < args.ar_share < 1 or args.batch < 1:
         ap.error("--minutes and --hard-minutes must be positive, --ar-share in (0, 1), --batch >= 1")
+    if args.objective == "distill" and not args.init_from:
+        ap.error("--objective distill needs --init-from: the diffusion model to distill (model.pt or bundle folder)")
+    if not 0 < args.teacher_share < 1 or min(args.teacher_count, args.teacher_per_step, args.teacher_max_budget) < 1:
+        ap.error("--teacher-share must be in (0, 1); --teacher-count, --teacher-per-step, --teacher-max-budget >= 1")
     if args.probe_only and args.max_tokens:
         ap.error("--probe-only measures the rates that --max-tokens skips: give one of them")
     if args.minutes * 60 > args.hard_minutes * 60 - BUNDLE_RESERVE_S:

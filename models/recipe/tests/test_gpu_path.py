@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.join(RECIPE, "gpu"))
 import bundle as B  # noqa: E402
 import data as D  # noqa: E402
 import pack_data as P  # noqa: E402
+from model import DiffusionLM, ModelConfig, save_checkpoint  # noqa: E402
 
 ENV = dict(os.environ, PYENV_VERSION="system", OPENBLAS_NUM_THREADS="1")
 FIXTURE_TOKENIZER = os.path.join(ROOT, "test", "fixtures", "models", "tiny-random", "tokenizer.json")
@@ -234,6 +235,34 @@ class GpuPathTest(unittest.TestCase):
         with open(os.path.join(export, "model.onnx"), "rb") as f:
             sha = hashlib.sha256(f.read()).hexdigest()
         self.assertEqual(man["sha256"]["model.onnx"], sha)
+
+    def test_distill_objective_decodes_then_trains_the_student(self):
+        packed = self.pack("packed-distill", 1.0)
+        out, work = (os.path.join(self.tmp, n) for n in ("out-distill", "work-distill"))
+        teacher = os.path.join(self.tmp, "teacher.pt")
+        torch.manual_seed(0)
+        save_checkpoint(teacher, DiffusionLM(ModelConfig(vocab_size=512, hidden_size=32, num_layers=2, num_heads=4,
+                                                         num_kv_heads=2, intermediate_size=48, logit_shift=True)),
+                        {"objective": "diffusion", "tokens": 1000, "logit_shift": True})
+        r = run(["models/recipe/gpu/device_train.sh", "--device", "cpu", "--size", "tiny", "--objective", "distill",
+                 "--init-from", teacher, "--data", packed, "--work", work, "--minutes", "0.6", "--hard-minutes", "2",
+                 "--teacher-share", "0.5", "--teacher-count", "12", "--teacher-per-step", "2", "--batch", "4",
+                 "--seq-len", "128", "--probe-steps", "3", "--data-workers", "1", "--threads", "1", "--log-every", "5",
+                 "--eval-reserve", "0", "--val-seqs", "8"], env=dict(ENV, OUT=out, PYTHON=sys.executable))
+        self.assertIn("done: status ok", r.stdout)
+        res = read_json(os.path.join(out, "result.json"))
+        self.assertEqual([m["name"] for m in res["models"]], ["distill"])
+        self.assertEqual(set(res["probe"]), {"diffusion+shift"})
+        decoded, student = res["stages"]
+        self.assertEqual((decoded["objective"], decoded["perStep"]), ("teacher", 2))
+        self.assertTrue(0 < decoded["count"] <= 12)
+        self.assertGreater(student["tokens"], 0)
+        self.assertIn("val_loss", student["final_eval"])
+        log = read_text(os.path.join(work, "distill", "train.log"))
+        self.assertIn('"objective": "distill"', log)
+        r = run(["models/recipe/gpu/device_train.sh", "--device", "cpu", "--objective", "distill"], expect=2,
+                env=dict(ENV, OUT=out, PYTHON=sys.executable))
+        self.assertIn("--objective distill needs --init-from", r.stderr)
 
     def test_probe_only_measures_and_trains_nothing(self):
         packed = self.pack("packed-probe", 1.0)
