@@ -106,6 +106,8 @@ def teacher_ranks(model, ids: torch.Tensor, attention: torch.Tensor, start: torc
         k = min(per_step, n)
         best, where = torch.topk(score, k, dim=1, largest=False)
         valid = torch.isfinite(best)
+        if not valid.any():  # shifted logits: no row predicts position 0
+            raise ValueError("a middle holds a position no row predicts (a middle starting at 0 with shifted logits)")
         offset = count[:, None] + torch.cumsum(valid.long(), 1) - 1
         rows = torch.arange(b, device=ids.device)[:, None].expand(b, k)
         rank[rows[valid], where[valid]] = offset[valid]

@@ -63,6 +63,10 @@ class TeacherTest(unittest.TestCase):
         self.assertEqual(rank[0, 2:6].tolist(), [1, 0, 3, 2])
         self.assertEqual(rank[1, 5:8].tolist(), [1, 0, 2])
 
+    def test_a_middle_no_row_predicts_is_an_error_not_a_hang(self):
+        with self.assertRaisesRegex(ValueError, "no row predicts"):
+            ranks_of(SureToTheRight(True), start=0)
+
     def test_single_middle(self):
         self.assertEqual(DL.single_middle(np.array([0, 1, 1, 0], dtype=bool)), (1, 3))
         self.assertIsNone(DL.single_middle(np.array([1, 1, 1], dtype=bool)), "a whole window")
