@@ -46,6 +46,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -192,7 +193,7 @@ def build_model(args) -> DiffusionLM:
     """The network of ``--size`` (``--tiny`` implies tiny), on the CPU, initialised from ``--seed``."""
     if args.objective == "distill":  # the student is the teacher's network (train.py --init-from)
         torch.manual_seed(args.seed)
-        return DiffusionLM(ModelConfig.from_dict(torch_load(args.init_from)["config"]))
+        return DiffusionLM(ModelConfig.from_dict(checkpoint_config(args.init_from)))
     cfg = dict(TINY if args.tiny else SIZES[getattr(args, "size", "small")])
     vs = tokenizer_vocab_size(args.data) if getattr(args, "data", None) else None
     if vs:
@@ -203,6 +204,18 @@ def build_model(args) -> DiffusionLM:
         cfg.update(logit_shift=True)
     torch.manual_seed(args.seed)
     return DiffusionLM(ModelConfig(**cfg))
+
+
+def size_name(config: dict) -> str:
+    """The ``--size`` whose network this configuration is ("custom" for none; the vocabulary may differ)."""
+    return next((name for name, cfg in SIZES.items()
+                 if all(config.get(k) == v for k, v in cfg.items() if k != "vocab_size")), "custom")
+
+
+@functools.lru_cache(maxsize=4)
+def checkpoint_config(path: str) -> dict:
+    """The network configuration stored in a model.pt (read once: EMA copies are built at every evaluation)."""
+    return torch_load(path)["config"]
 
 
 def atomic_save(obj, path: str) -> None:
@@ -397,7 +410,8 @@ def train(args) -> None:
         extra = {"objective": args.objective, "seq_len": args.seq_len, "init_from": args.init_from,
                  "logit_shift": bool(getattr(args, "logit_shift", False)), "step": state["step"], "tokens": state["tokens"],
                  "train_seconds": state["elapsed"], "history": state["history"][-20:],
-                 "size": "tiny" if args.tiny else args.size}
+                 "size": size_name(model.config.to_dict()) if args.objective == "distill"
+                 else "tiny" if args.tiny else args.size}
         if on_gpu:
             extra["hardware"] = hardware_note(device)
         tmp = os.path.join(args.run, "model.pt.tmp")

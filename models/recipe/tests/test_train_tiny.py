@@ -168,6 +168,8 @@ class PipelineTest(unittest.TestCase):
             log = open(os.path.join(student, "train.log")).read()
             self.assertIn("resumed from", log)
             self.assertIn("step 3 tokens", log)
+            from model import torch_load
+            self.assertEqual(torch_load(os.path.join(student, "model.pt"))["extra"]["size"], "tiny", "the teacher's size")
             out = os.path.join(tmp, "export-distill")
             run(["python3", "models/recipe/train.py", "export", "--run", student, "--out", out, "--tokenizer", tok])
             man = json.load(open(os.path.join(out, "model.json")))
