@@ -261,9 +261,9 @@ def distill_loss(model, batch: Dict[str, np.ndarray], weight: float = 1.0):
         rows, target = h[lm], ids[lm]
     logits = model.lm_head(rows).float()
     ce = F.cross_entropy(logits, target)
-    right = logits.argmax(-1) == target
-    logp = F.log_softmax(logits[right] / ENTROPY_TEMPERATURE, dim=-1)
-    hcorr = -(logp.exp() * logp).sum(-1).mean() if bool(right.any()) else logits.sum() * 0
+    right = (logits.argmax(-1) == target).float()
+    logp = F.log_softmax(logits / ENTROPY_TEMPERATURE, dim=-1)
+    hcorr = (-(logp.exp() * logp).sum(-1) * right).sum() / right.sum().clamp(min=1)  # no device sync
     loss = (ce + weight * hcorr) / 4
     return loss, {"masked_ce": ce.detach(), "hcorr": hcorr.detach(), "tokens": int(att.sum())}
 
