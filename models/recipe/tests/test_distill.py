@@ -111,23 +111,40 @@ class StudentTest(unittest.TestCase):
         torch.manual_seed(0)
         model = DiffusionLM(ModelConfig(vocab_size=50, hidden_size=32, num_layers=2, num_heads=4, num_kv_heads=2,
                                         intermediate_size=48, logit_shift=True))
-        ids = torch.randint(6, 50, (2, 12))
+        model.lm_head = Favouring(model.lm_head, 9)  # token 9 is every row's argmax
+        ids = torch.randint(10, 50, (2, 12))
+        ids[:, 5:7] = 9  # so the model is right on these masked positions and wrong on the others
         inp = ids.clone()
         lm = torch.zeros(2, 12, dtype=torch.bool)
         lm[:, 5:9] = True
         inp[lm] = D.MASK
         batch = {"ids": ids.numpy(), "input": inp.numpy(), "loss": lm.numpy(), "attention": np.ones((2, 12), dtype=np.int64)}
         with torch.no_grad():
-            model.lm_head.weight[ids[0, 6]] += 3.0  # make some argmax right
             loss, st = DL.distill_loss(model, batch, weight=1.0)
             logits = model(inp)[:, :-1][lm[:, 1:]]
             target = ids[:, 1:][lm[:, 1:]]
-            ce = F.cross_entropy(logits, target)
             right = logits.argmax(-1) == target
+            self.assertEqual(int(right.sum()), 4)
             p = F.softmax(logits[right] / 0.5, -1)
-            h = -(p * p.log()).sum(-1).mean() if right.any() else torch.tensor(0.0)
+            h = -(p * p.log()).sum(-1).mean()
+            ce = F.cross_entropy(logits, target)
+        self.assertGreater(float(h), 0)
         self.assertAlmostEqual(float(loss), float((ce + h) / 4), places=5)
+        self.assertAlmostEqual(float(st["hcorr"]), float(h), places=5)
         self.assertEqual(st["tokens"], 24)
+
+
+class Favouring(torch.nn.Module):
+    """An LM head that adds 4 to one token's logit."""
+
+    def __init__(self, head: torch.nn.Module, token: int) -> None:
+        super().__init__()
+        self.head, self.token = head, token
+
+    def forward(self, h):
+        out = self.head(h)
+        out[..., self.token] += 4.0
+        return out
 
 
 class StreamTest(unittest.TestCase):
