@@ -290,6 +290,9 @@ def trajectories_main(argv: List[str]) -> None:
         ap.error("--count, --block, --per-step, --max-budget and --batch must be at least 1, --max-minutes >= 0")
     if os.path.abspath(args.data).startswith("/work/shared"):
         sys.exit("distill: refusing to read shared/ (benchmarks)")
+    for flag, path in (("--teacher", args.teacher), ("--data", os.path.join(args.data, "train.bin"))):
+        if not os.path.isfile(path):
+            ap.error("%s: no such file: %s" % (flag, path))
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     model, extra = load_checkpoint(args.teacher)

@@ -614,6 +614,9 @@ def main(argv=None) -> None:
         ap.error("--data-workers, --max-minutes and --val-batch must not be negative")
     if args.objective == "distill" and not (args.trajectories and args.init_from):
         ap.error("--objective distill needs --trajectories FILE and --init-from TEACHER/model.pt")
+    for flag, path in (("--trajectories", args.trajectories), ("--init-from", args.init_from)):
+        if path and not os.path.isfile(path):
+            ap.error("%s %s: no such file" % (flag, path))
     if args.tiny:
         args.max_steps = args.max_steps or 4
         args.batch = min(args.batch, 4)
