@@ -383,6 +383,8 @@ def train(args) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     stream = make_stream(args, train_split, nl, state["data"], lambda: state["tokens"] / max(1, args.max_tokens))
+    mix = D.Stream(train_split, nl, "diffusion", args.batch, args.seed + 1, **state.get("mix_data", {})) \
+        if args.objective == "distill" and args.mix_mdlm > 0 else None
     # fixed validation subset: the first windows of the val permutation, fixed layouts
     vorder = val_split.order(args.val_seed, 0)[: args.val_seqs]
     val_batches = []
@@ -401,6 +403,8 @@ def train(args) -> None:
 
     def save() -> None:
         state["data"] = stream.state()
+        if mix is not None:
+            state["mix_data"] = mix.state()
         ck = {"model": to_cpu(model.state_dict()), "optimizer": to_cpu(opt.state_dict()), "ema": to_cpu(ema.shadow),
               "state": state, "config": model.config.to_dict(), "args": vars(args),
               "rng": {"torch_gen": gen.get_state(), "torch": torch.get_rng_state(), "numpy": np.random.get_state(),
@@ -439,6 +443,9 @@ def train(args) -> None:
                 loss, st = diffusion_loss(model, batch, gen)
             elif args.objective == "distill":
                 loss, st = DL.distill_loss(model, batch, args.entropy_weight)
+                if mix is not None:  # plain MDLM batches beside the student's, against forgetting
+                    mdlm, mst = diffusion_loss(model, mix.next(), gen)
+                    loss, st = loss + args.mix_mdlm * mdlm, dict(st, tokens=st["tokens"] + mst["tokens"])
             else:
                 loss, st = ar_loss(model, batch)
         opt.zero_grad(set_to_none=True)
@@ -573,6 +580,8 @@ def main(argv=None) -> None:
                     help="distill: d3LLM pseudo-trajectory distillation of --init-from on --trajectories (distill.py)")
     ap.add_argument("--trajectories", help="distill: the teacher's decoding orders (distill.py trajectories)")
     ap.add_argument("--entropy-weight", type=float, default=1.0, help="distill: weight of the entropy term (λ)")
+    ap.add_argument("--mix-mdlm", type=float, default=0.0,
+                    help="distill: also train on a plain MDLM batch per step, its loss weighted so (0: off)")
     ap.add_argument("--data", default="/work/d3llm-data/tok")
     ap.add_argument("--run", required=True)
     ap.add_argument("--max-tokens", type=int, default=30_000_000)
@@ -614,6 +623,8 @@ def main(argv=None) -> None:
         ap.error("--data-workers, --max-minutes and --val-batch must not be negative")
     if args.objective == "distill" and not (args.trajectories and args.init_from):
         ap.error("--objective distill needs --trajectories FILE and --init-from TEACHER/model.pt")
+    if args.mix_mdlm < 0 or args.entropy_weight < 0:
+        ap.error("--mix-mdlm and --entropy-weight must not be negative")
     for flag, path in (("--trajectories", args.trajectories), ("--init-from", args.init_from)):
         if path and not os.path.isfile(path):
             ap.error("%s %s: no such file" % (flag, path))

@@ -162,7 +162,7 @@ class PipelineTest(unittest.TestCase):
                  "--data", tokdir, "--out", traj, "--count", "6", "--batch", "4", "--per-step", "2", "--seq-len", "128"])
             student = os.path.join(tmp, "run-distill")
             base = ["python3", "models/recipe/train.py", "--objective", "distill", "--tiny", "--data", tokdir, "--run",
-                    student, "--trajectories", traj, "--init-from", os.path.join(rundir, "model.pt")]
+                    student, "--trajectories", traj, "--init-from", os.path.join(rundir, "model.pt"), "--mix-mdlm", "0.25"]
             run(base + ["--max-steps", "2"])
             run(base + ["--max-steps", "3"])
             log = open(os.path.join(student, "train.log")).read()
@@ -170,6 +170,8 @@ class PipelineTest(unittest.TestCase):
             self.assertIn("step 3 tokens", log)
             from model import torch_load
             self.assertEqual(torch_load(os.path.join(student, "model.pt"))["extra"]["size"], "tiny", "the teacher's size")
+            mixed = torch_load(os.path.join(student, "ckpt.pt"))["state"]["mix_data"]
+            self.assertGreater(mixed["index"], 0, "plain MDLM batches drawn beside the student's, position saved")
             out = os.path.join(tmp, "export-distill")
             run(["python3", "models/recipe/train.py", "export", "--run", student, "--out", out, "--tokenizer", tok])
             man = json.load(open(os.path.join(out, "model.json")))
