@@ -162,7 +162,7 @@ def train_command(args, data: str, stage: dict, run: str, max_tokens: int, max_m
     if stage["objective"] == "diffusion" and stage["logit_shift"]:
         cmd.append("--logit-shift")
     if stage["objective"] == "distill":
-        cmd += ["--trajectories", stage["trajectories"]]
+        cmd += ["--trajectories", stage["trajectories"], "--mix-mdlm", str(args.distill_mix)]
     if init_path:
         cmd += ["--init-from", init_path]
     if max_steps:
@@ -424,6 +424,8 @@ def parse_args(argv=None):
                     help="distill: positions the teacher reveals per forward")
     ap.add_argument("--teacher-max-budget", type=int, default=64, help="distill: longest middle (with padding)")
     ap.add_argument("--distill-lr", type=float, default=1e-4, help="distill: peak learning rate of the student")
+    ap.add_argument("--distill-mix", type=float, default=0.0,
+                    help="distill: train.py --mix-mdlm (weight of a plain MDLM batch per student step; 0: off)")
     ap.add_argument("--data", default=os.path.join(ROOT, ".device-data", "tok"))
     ap.add_argument("--work", default="/tmp/d3llm-gpu", help="scratch folder (runs, checkpoints, unpacked data)")
     ap.add_argument("--init-from", help="model.pt or returned bundle folder for the first stage")

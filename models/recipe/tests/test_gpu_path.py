@@ -246,9 +246,9 @@ class GpuPathTest(unittest.TestCase):
                         {"objective": "diffusion", "tokens": 1000, "logit_shift": True})
         r = run(["models/recipe/gpu/device_train.sh", "--device", "cpu", "--size", "tiny", "--objective", "distill",
                  "--init-from", teacher, "--data", packed, "--work", work, "--minutes", "0.6", "--hard-minutes", "2",
-                 "--teacher-share", "0.5", "--teacher-count", "12", "--teacher-per-step", "2", "--batch", "4",
-                 "--seq-len", "128", "--probe-steps", "3", "--data-workers", "1", "--threads", "1", "--log-every", "5",
-                 "--eval-reserve", "0", "--val-seqs", "8"], env=dict(ENV, OUT=out, PYTHON=sys.executable))
+                 "--teacher-share", "0.5", "--teacher-count", "12", "--teacher-per-step", "2", "--distill-mix", "0.25",
+                 "--batch", "4", "--seq-len", "128", "--probe-steps", "3", "--data-workers", "1", "--threads", "1",
+                 "--log-every", "5", "--eval-reserve", "0", "--val-seqs", "8"], env=dict(ENV, OUT=out, PYTHON=sys.executable))
         self.assertIn("done: status ok", r.stdout)
         res = read_json(os.path.join(out, "result.json"))
         self.assertEqual([m["name"] for m in res["models"]], ["distill"])
@@ -260,6 +260,7 @@ class GpuPathTest(unittest.TestCase):
         self.assertIn("val_loss", student["final_eval"])
         log = read_text(os.path.join(work, "distill", "train.log"))
         self.assertIn('"objective": "distill"', log)
+        self.assertIn('"mix_mdlm": 0.25', log)
         r = run(["models/recipe/gpu/device_train.sh", "--device", "cpu", "--objective", "distill"], expect=2,
                 env=dict(ENV, OUT=out, PYTHON=sys.executable))
         self.assertIn("--objective distill needs --init-from", r.stderr)
