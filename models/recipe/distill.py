@@ -12,7 +12,7 @@ current block whose prediction has the lowest entropy, and the order is recorded
 reference's "order of unmasked positions", §3.6). Adapted: the teacher reveals the reference token there
 (teacher forcing) instead of its own guess. The reference trains on the dataset's response under the teacher's
 order anyway (its open point Q-T1), so here the order belongs to the very canvases the student sees.
-``--per-step k`` reveals the k lowest-entropy positions per step (k = 1 is the reference; k forwards fewer).
+``--per-step k`` reveals the k lowest-entropy positions per step (k = 1 is the reference; about k times fewer forwards).
 
 Student (``train.py --objective distill --trajectories FILE --init-from TEACHER``, per example, §3.2-3.4):
 block size B from the window curriculum (16 → 24 → 32 over the run), mask ratio r ~ U(lo, 0.8) with lo rising
@@ -21,6 +21,8 @@ the teacher had revealed after (s - P) + keep + 1 steps (at least one position s
 teacher revealed), the middle before s shows the reference and the middle after e is masked, the known text
 around it as in inference. Loss (Dream-Coder: no complementary view) = (CE + λ·Hcorr) / 4 over the block's
 masked positions with shifted logits, Hcorr = mean entropy of softmax(logits / 0.5) where the argmax is right.
+``--mix-mdlm W`` adds W x the MDLM loss of a plain training batch per step (not in d3LLM; against forgetting when
+the middles are few: models/recipe/README.md, "Distilling").
 
   PYENV_VERSION=system python3 models/recipe/distill.py trajectories --teacher RUN/model.pt \\
       --data $DATA/tok --out traj.npz --count 2000 [--per-step 1] [--max-budget 64] [--device cuda]

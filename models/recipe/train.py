@@ -15,6 +15,10 @@ Objective ``--objective ar``: the autoregressive twin, the same network with cau
 logit_shift=True (row i predicts position i+1), next-token cross-entropy on every position of PSM
 fill-in-the-middle and plain left-to-right sequences (data.ar_example), with the same token budget.
 
+Objective ``--objective distill``: d3LLM pseudo-trajectory distillation of an ``--init-from`` diffusion model on
+a teacher's decoding orders (``--trajectories``, written by distill.py, which holds the examples and the loss);
+validation stays the MDLM bound above.
+
 Optimisation: AdamW (betas 0.9/0.95, weight decay 0.1 on matrices), linear warmup then cosine decay to
 10% over ``--max-tokens`` (tokens = non-pad sequence positions), gradient clipping 1.0, fp32, and an
 exponential moving average of the weights (used for evaluation and export, so an export taken before the
