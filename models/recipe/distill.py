@@ -45,7 +45,7 @@ from torch.nn import functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data as D  # noqa: E402
-from model import autocast_for, hidden_states, load_checkpoint  # noqa: E402
+from model import autocast_for, hidden_states, load_checkpoint, model_device  # noqa: E402
 
 BLOCK_SIZES = (16, 24, 32)
 RATIO_MAX = 0.8
@@ -253,7 +253,7 @@ def collate(examples: List[Dict[str, np.ndarray]]) -> Dict[str, np.ndarray]:
 def distill_loss(model, batch: Dict[str, np.ndarray], weight: float = 1.0):
     """(CE + weight · Hcorr) / 4 over the masked block positions; returns (loss, stats)."""
     ids, inp, lm, att = (torch.from_numpy(batch[k]) for k in ("ids", "input", "loss", "attention"))
-    dev = model.embed_tokens.weight.device
+    dev = model_device(model)
     if dev.type != "cpu":
         ids, inp, lm, att = (x.to(dev, non_blocking=True) for x in (ids, inp, lm, att))
     h = hidden_states(model, inp, att)

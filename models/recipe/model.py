@@ -339,6 +339,10 @@ class DiffusionLM(nn.Module):
         return logits
 
 
+def model_device(model: DiffusionLM) -> torch.device:
+    return model.embed_tokens.weight.device
+
+
 def hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
     """model.forward without the LM head (positions 0..n-1, key padding from ``attention``)."""
     b, n = ids.shape

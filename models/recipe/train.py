@@ -69,7 +69,7 @@ sys.path.insert(0, HERE)
 import data as D  # noqa: E402
 import distill as DL  # noqa: E402
 from model import (DiffusionLM, ModelConfig, autocast_for, enable_fast_attention, hidden_states,  # noqa: E402
-                   save_checkpoint, torch_load)
+                   model_device, save_checkpoint, torch_load)
 
 SMALL = dict(vocab_size=8192, hidden_size=256, num_layers=4, num_heads=4, num_kv_heads=2,
              intermediate_size=704, max_positions=1024, tie_embeddings=True)
@@ -81,10 +81,6 @@ MEDIUM = dict(vocab_size=8192, hidden_size=384, num_layers=8, num_heads=6, num_k
               intermediate_size=1024, max_positions=1024, tie_embeddings=True)
 SIZES = {"tiny": TINY, "small": SMALL, "medium": MEDIUM}
 CPU_HARDWARE = "1 CPU core, fp32, PyTorch 1.13 (Debian)"
-
-
-def model_device(model) -> torch.device:
-    return model.embed_tokens.weight.device
 
 
 def diffusion_loss(model, batch: Dict[str, np.ndarray], gen: torch.Generator, fixed_t=None):
@@ -416,7 +412,8 @@ def train(args) -> None:
         atomic_save(ck, ckpt_path)
         ema_model = ema_network(on_device=False)
         extra = {"objective": args.objective, "seq_len": args.seq_len, "init_from": args.init_from,
-                 "logit_shift": bool(getattr(args, "logit_shift", False)), "step": state["step"], "tokens": state["tokens"],
+                 "logit_shift": model.config.logit_shift and args.objective != "ar",  # diffusion, shifted logits
+                 "step": state["step"], "tokens": state["tokens"],
                  "train_seconds": state["elapsed"], "history": state["history"][-20:],
                  "size": size_name(model.config.to_dict()) if args.objective == "distill"
                  else "tiny" if args.tiny else args.size}

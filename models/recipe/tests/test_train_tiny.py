@@ -169,7 +169,9 @@ class PipelineTest(unittest.TestCase):
             self.assertIn("resumed from", log)
             self.assertIn("step 3 tokens", log)
             from model import torch_load
-            self.assertEqual(torch_load(os.path.join(student, "model.pt"))["extra"]["size"], "tiny", "the teacher's size")
+            student_extra = torch_load(os.path.join(student, "model.pt"))["extra"]
+            self.assertEqual(student_extra["size"], "tiny", "the teacher's size")
+            self.assertTrue(student_extra["logit_shift"], "the teacher's shifted logits")
             mixed = torch_load(os.path.join(student, "ckpt.pt"))["state"]["mix_data"]
             self.assertGreater(mixed["index"], 0, "plain MDLM batches drawn beside the student's, position saved")
             out = os.path.join(tmp, "export-distill")
