@@ -22,18 +22,17 @@ Steps, all inside one wall-clock budget so the device command never outlives its
      float16 chunks ``weights.NNN.bin`` of at most 15 MiB (gpu/bundle.py). ``gpu/import_weights.py``
      turns them back into run folders here.
 
+Options: gpu/device_args.py. The clock, log, $OUT limits and the train.py processes: gpu/session.py.
+
 Usage (from the repository root; normally through device_train.sh):
   OUT=/tmp/out python3 models/recipe/gpu/device_run.py [--objective diffusion|ar|ar+dream] [--minutes 7]
       [--size medium] [--device cuda] [--data .device-data/tok] [--init-from PATH] [--max-tokens N] ...
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -41,66 +40,11 @@ from typing import Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = os.path.dirname(HERE)
-ROOT = os.path.dirname(os.path.dirname(RECIPE))
 sys.path.insert(0, HERE)
 import bundle as B  # noqa: E402
 import pack_data as P  # noqa: E402
-
-MAX_OUT_FILES = 8
-MAX_OUT_FILE_BYTES = 16 << 20
-BUNDLE_RESERVE_S = 25  # writing the chunks and result.json at the end
-TERM_GRACE_S = 45  # after SIGTERM, time for the final evaluation and checkpoint before SIGKILL
-LOG_COPY_EVERY_S = 15
-
-
-class RunError(Exception):
-    """An expected failure: reported in result.json and on stderr, without a traceback."""
-
-
-class Session:
-    """The run's clock, scratch folder, log, and the files it leaves in $OUT."""
-
-    def __init__(self, args) -> None:
-        self.args = args
-        self.t0 = time.time()
-        self.hard_deadline = self.t0 + args.hard_minutes * 60
-        self.work = os.path.abspath(args.work)
-        self.out = os.path.abspath(args.out)
-        os.makedirs(self.work, exist_ok=True)
-        os.makedirs(self.out, exist_ok=True)
-        self.own_log = os.path.join(self.work, "device_run.log")
-        open(self.own_log, "w").close()
-        self.logs: List[str] = []  # train.log files of the probes and stages, in order
-        self.result: Dict = {"format": B.FORMAT, "status": "running", "args": vars(args), "models": [], "chunks": []}
-        self._last_copy = 0.0
-        self.inits: Dict[str, Tuple[str, dict]] = {}
-
-    def elapsed(self) -> float:
-        return time.time() - self.t0
-
-    def log(self, msg: str) -> None:
-        line = "[device_run %6.1fs] %s" % (self.elapsed(), msg)
-        print(line, flush=True)
-        with open(self.own_log, "a") as f:
-            f.write(line + "\n")
-
-    def copy_logs(self, force: bool = False) -> None:
-        """$OUT/train.log = this script's log + every train.log so far (atomic replace)."""
-        if not force and time.time() - self._last_copy < LOG_COPY_EVERY_S:
-            return
-        self._last_copy = time.time()
-        tmp = os.path.join(self.out, "train.log.tmp")
-        with open(tmp, "w") as out:
-            for path in [self.own_log] + self.logs:
-                if os.path.exists(path):
-                    out.write("==> %s <==\n" % os.path.relpath(path, self.work))
-                    with open(path, errors="replace") as f:
-                        out.write(f.read())
-        os.replace(tmp, os.path.join(self.out, "train.log"))
-
-    def write_result(self) -> None:
-        self.result["wall_seconds"] = round(self.elapsed(), 1)
-        B.write_json(os.path.join(self.out, B.MANIFEST), self.result)
+from device_args import parse_args  # noqa: E402
+from session import BUNDLE_RESERVE_S, RunError, Session, check_out_files, parse_log, run_train  # noqa: E402
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -168,56 +112,6 @@ def train_command(args, data: str, stage: dict, run: str, max_tokens: int, max_m
     if max_steps:
         cmd += ["--max-steps", str(max_steps)]
     return cmd
-
-
-def run_train(s: Session, cmd: List[str], run: str, deadline: float) -> dict:
-    """Run train.py until it ends; SIGTERM at the deadline, SIGKILL TERM_GRACE_S later but before the hard
-    deadline (less the time to write the bundle). Returns its outcome."""
-    kill_at = min(deadline + TERM_GRACE_S, s.hard_deadline - BUNDLE_RESERVE_S / 2)
-    os.makedirs(run, exist_ok=True)
-    log_path = os.path.join(run, "train.log")
-    s.logs.append(log_path)
-    stdout_path = os.path.join(run, "stdout.log")
-    s.logs.append(stdout_path)
-    start = time.time()
-    termed = killed = False
-    with open(stdout_path, "w") as so:
-        proc = subprocess.Popen(cmd, stdout=so, stderr=subprocess.STDOUT, cwd=ROOT)
-        while proc.poll() is None:
-            time.sleep(0.2)
-            now = time.time()
-            if not termed and now > deadline:
-                s.log("%s: past its deadline, SIGTERM (train.py saves, then stops)" % os.path.basename(run))
-                proc.send_signal(signal.SIGTERM)
-                termed = True
-            elif termed and not killed and now > kill_at:
-                s.log("%s: still running %.0f s after SIGTERM, SIGKILL" % (os.path.basename(run), now - deadline))
-                proc.kill()
-                killed = True
-            s.copy_logs()
-    return {"rc": proc.returncode, "wall_seconds": round(time.time() - start, 1), "terminated": termed,
-            "killed": killed, "log": log_path}
-
-
-def parse_log(path: str) -> dict:
-    """tok/s of the last logged window, loop seconds, stop reason and last eval of a train.log."""
-    rates, reason, last_eval, elapsed = [], None, None, 0.0
-    lines = []
-    if os.path.exists(path):
-        with open(path, errors="replace") as f:
-            lines = f.readlines()
-    if lines:
-        for line in lines:
-            m = re.search(r" tok/s (\d+) elapsed (\d+)s", line)
-            if m:
-                rates.append(float(m.group(1)))
-                elapsed = float(m.group(2))
-            m = re.search(r"stopped \((\w+)\)", line)
-            if m:
-                reason = m.group(1)
-            if " eval {" in line:
-                last_eval = json.loads(line.split(" eval ", 1)[1])
-    return {"rates": rates, "reason": reason, "eval": last_eval, "loop_seconds": elapsed}
 
 
 def probe_key(stage: dict) -> Tuple[str, bool]:
@@ -312,23 +206,64 @@ def resolve_external_init(s: Session, init: str) -> Tuple[str, dict]:
     return path, {"init_extra": keep}
 
 
+def probe_rates(s: Session, data: str, stages: List[dict]) -> Dict[Tuple[str, bool], dict]:
+    """Every objective's tokens/s, probed before any stage (speed does not depend on the initial weights)."""
+    rates: Dict[Tuple[str, bool], dict] = {}
+    for st in stages:
+        key = probe_key(st)
+        if st["objective"] != "teacher" and key not in rates:
+            rates[key] = probe(s, data, dict(st, objective=key[0], logit_shift=key[1], name=key[0]))
+            s.copy_logs(force=True)
+    s.result["probe"] = {"%s%s" % (k[0], "+shift" if k[0] == "diffusion" and k[1] else ""): v
+                         for k, v in rates.items()}
+    return rates
+
+
+def planned_tokens(s: Session, st: dict, seconds: float, rates: Dict[Tuple[str, bool], dict]) -> int:
+    """A stage's --max-tokens: fixed by --max-tokens, or its probed rate times its time."""
+    a = s.args
+    if a.max_tokens:
+        return a.max_tokens
+    r = rates[probe_key(st)]
+    return stage_tokens(r["tokens_per_second"], seconds, r["overhead_seconds"] + a.eval_reserve, a.safety)
+
+
+def run_training_stage(s: Session, data: str, st: dict, seconds: float, tokens: int, init_path: Optional[str],
+                       packed: int) -> Tuple[dict, dict]:
+    """train.py for one stage: (its record for result.json, train.py's outcome)."""
+    run = os.path.join(s.work, st["name"])
+    shutil.rmtree(run, ignore_errors=True)
+    s.log("stage %s: %.0f s, --max-tokens %d (%.1f epochs of the packed %d train tokens)%s" % (
+        st["name"], seconds, tokens, tokens / max(1, packed), packed,
+        ", init " + os.path.basename(init_path) if init_path else ""))
+    cmd = train_command(s.args, data, st, run, tokens, seconds / 60.0, init_path)
+    out = run_train(s, cmd, run, min(time.time() + seconds + 20, s.hard_deadline - BUNDLE_RESERVE_S))
+    info = parse_log(out["log"])
+    rec = {"name": st["name"], "objective": st["objective"], "logit_shift": st["logit_shift"], "lr": st["lr"],
+           "planned_seconds": round(seconds, 1), "planned_tokens": tokens, "exit": out["rc"],
+           "wall_seconds": out["wall_seconds"], "stop": info["reason"], "final_eval": info["eval"],
+           "terminated": out["terminated"], "killed": out["killed"]}
+    model_pt = os.path.join(run, "model.pt")
+    if os.path.exists(model_pt):
+        extra = B.load_model_file(model_pt).get("extra", {})
+        rec.update(tokens=extra.get("tokens"), steps=extra.get("step"), train_seconds=extra.get("train_seconds"),
+                   epochs=round((extra.get("tokens") or 0) / max(1, packed), 2))
+    s.log("stage %s: exit %s, stop %s, %s tokens, final eval %s" % (
+        st["name"], out["rc"], info["reason"], rec.get("tokens"), json.dumps(info["eval"])))
+    s.copy_logs(force=True)
+    return rec, out
+
+
 def run_stages(s: Session, data: str) -> List[dict]:
+    """Probe, then each stage of --objective in its share of the time; the trained models, in order."""
     a = s.args
     stages = plan_stages(a)
     done: Dict[str, dict] = {}
-    rates: Dict[str, dict] = {}
     packed = train_tokens(data)
     for st in stages:  # an --init-from that does not load fails now, before any GPU time is spent
         if st["init"] and not st["init"].startswith("stage:"):
             resolve_init(s, st["init"], done)
-    if not a.max_tokens:  # probe every objective first (speed does not depend on the initial weights)
-        for st in stages:
-            key = probe_key(st)
-            if st["objective"] != "teacher" and key not in rates:
-                rates[key] = probe(s, data, dict(st, objective=key[0], logit_shift=key[1], name=key[0]))
-                s.copy_logs(force=True)
-        s.result["probe"] = {"%s%s" % (k[0], "+shift" if k[0] == "diffusion" and k[1] else ""): v
-                             for k, v in rates.items()}
+    rates = {} if a.max_tokens else probe_rates(s, data, stages)
     if a.probe_only:
         s.log("probe only: no training")
         return []
@@ -345,35 +280,14 @@ def run_stages(s: Session, data: str) -> List[dict]:
             continue
         if st["objective"] == "distill":
             st = dict(st, trajectories=s.result["stages"][-1]["trajectories"])
-        if a.max_tokens:
-            tokens = a.max_tokens
-        else:
-            r = rates[probe_key(st)]
-            tokens = stage_tokens(r["tokens_per_second"], seconds, r["overhead_seconds"] + a.eval_reserve, a.safety)
-        run = os.path.join(s.work, st["name"])
-        shutil.rmtree(run, ignore_errors=True)
-        s.log("stage %s: %.0f s, --max-tokens %d (%.1f epochs of the packed %d train tokens)%s" % (
-            st["name"], seconds, tokens, tokens / max(1, packed), packed,
-            ", init " + os.path.basename(init_path) if init_path else ""))
-        cmd = train_command(a, data, st, run, tokens, seconds / 60.0, init_path)
-        out = run_train(s, cmd, run, min(time.time() + seconds + 20, s.hard_deadline - BUNDLE_RESERVE_S))
-        info = parse_log(out["log"])
-        model_pt = os.path.join(run, "model.pt")
-        rec = {"name": st["name"], "objective": st["objective"], "logit_shift": st["logit_shift"], "lr": st["lr"],
-               "planned_seconds": round(seconds, 1), "planned_tokens": tokens, "exit": out["rc"],
-               "wall_seconds": out["wall_seconds"], "stop": info["reason"], "final_eval": info["eval"],
-               "terminated": out["terminated"], "killed": out["killed"], **fields}
-        if os.path.exists(model_pt):
-            extra = B.load_model_file(model_pt).get("extra", {})
-            rec.update(tokens=extra.get("tokens"), steps=extra.get("step"), train_seconds=extra.get("train_seconds"),
-                       epochs=round((extra.get("tokens") or 0) / max(1, packed), 2))
-            done[st["name"]] = {"model": model_pt, "fields": fields}
+        tokens = planned_tokens(s, st, seconds, rates)
+        rec, out = run_training_stage(s, data, st, seconds, tokens, init_path, packed)
+        rec.update(fields)
         s.result["stages"].append(rec)
-        s.log("stage %s: exit %s, stop %s, %s tokens, final eval %s" % (
-            st["name"], out["rc"], info["reason"], rec.get("tokens"), json.dumps(info["eval"])))
-        s.copy_logs(force=True)
-        if st["name"] not in done:
+        model_pt = os.path.join(s.work, st["name"], "model.pt")
+        if not os.path.exists(model_pt):
             raise RunError("stage %s left no model.pt (exit %s): see train.log" % (st["name"], out["rc"]))
+        done[st["name"]] = {"model": model_pt, "fields": fields}
         if out["rc"] != 0:
             s.result["status"] = "partial"
             break
@@ -381,18 +295,6 @@ def run_stages(s: Session, data: str) -> List[dict]:
 
 
 # ------------------------------------------------------------------------------------------ output
-def check_out_files(out: str) -> List[str]:
-    """Problems with what $OUT holds against the return limits (8 files, 16 MiB each)."""
-    files = [f for f in os.listdir(out) if os.path.isfile(os.path.join(out, f))]
-    problems = []
-    if len(files) > MAX_OUT_FILES:
-        problems.append("%d files in $OUT (at most %d come back)" % (len(files), MAX_OUT_FILES))
-    for f in files:
-        if os.path.getsize(os.path.join(out, f)) > MAX_OUT_FILE_BYTES:
-            problems.append("%s is over 16 MiB" % f)
-    return problems
-
-
 def device_note(args) -> dict:
     """PyTorch version and GPU name (from nvidia-smi: this process leaves CUDA to train.py)."""
     import torch
@@ -406,64 +308,23 @@ def device_note(args) -> dict:
     return info
 
 
-def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=os.environ.get("OUT"), help="folder whose files come back (default $OUT)")
-    ap.add_argument("--objective", choices=["diffusion", "ar", "ar+dream", "distill"], default="diffusion")
-    ap.add_argument("--no-logit-shift", dest="logit_shift", action="store_false",
-                    help="plain MDLM instead of Dream-style shifted logits (objective diffusion)")
-    ap.add_argument("--size", choices=["tiny", "small", "medium"], default="medium")
-    ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
-    ap.add_argument("--minutes", type=float, default=7.0, help="wall-clock minutes for the training stages")
-    ap.add_argument("--hard-minutes", type=float, default=9.0,
-                    help="everything, probes and the bundle included, ends by then (the device limit is 10)")
-    ap.add_argument("--ar-share", type=float, default=0.6, help="ar+dream: share of the time for the AR stage")
-    ap.add_argument("--teacher-share", type=float, default=0.35, help="distill: share of the time for the teacher")
-    ap.add_argument("--teacher-count", type=int, default=200000, help="distill: at most this many middles")
-    ap.add_argument("--teacher-per-step", type=int, default=1,
-                    help="distill: positions the teacher reveals per forward")
-    ap.add_argument("--teacher-max-budget", type=int, default=64, help="distill: longest middle (with padding)")
-    ap.add_argument("--distill-lr", type=float, default=1e-4, help="distill: peak learning rate of the student")
-    ap.add_argument("--distill-mix", type=float, default=0.0,
-                    help="distill: train.py --mix-mdlm (weight of a plain MDLM batch per student step; 0: off)")
-    ap.add_argument("--data", default=os.path.join(ROOT, ".device-data", "tok"))
-    ap.add_argument("--work", default="/tmp/d3llm-gpu", help="scratch folder (runs, checkpoints, unpacked data)")
-    ap.add_argument("--init-from", help="model.pt or returned bundle folder for the first stage")
-    ap.add_argument("--init-model", help="which model of an --init-from bundle (default: its last)")
-    ap.add_argument("--max-tokens", type=int, default=0, help="fixed tokens per stage, no probe (tests)")
-    ap.add_argument("--probe-only", action="store_true", help="measure each stage's tokens/s, train nothing")
-    ap.add_argument("--attention", choices=["auto", "written"], default="auto",
-                    help="train.py --attention: fused kernel when it checks out (auto) or the written-out math")
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--seq-len", type=int, default=256)
-    ap.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (ar / diffusion stage)")
-    ap.add_argument("--dream-lr", type=float, default=5e-4, help="peak learning rate of the dream stage")
-    ap.add_argument("--warmup-share", type=float, default=0.02, help="warmup tokens as a share of a stage's")
-    ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--data-workers", type=int, default=6)
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads of each train.py")
-    ap.add_argument("--probe-steps", type=int, default=30)
-    ap.add_argument("--safety", type=float, default=0.92, help="planned tokens = rate x time x safety")
-    ap.add_argument("--eval-minutes", type=float, default=2.0)
-    ap.add_argument("--eval-reserve", type=float, default=5.0, help="seconds per stage for periodic evaluations")
-    ap.add_argument("--ckpt-minutes", type=float, default=2.0)
-    ap.add_argument("--val-seqs", type=int, default=64)
-    ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--chunk-bytes", type=int, default=B.CHUNK_BYTES, help="weights chunk size (tests: smaller)")
-    args = ap.parse_args(argv)
-    if not args.out:
-        ap.error("set $OUT or --out: the folder whose files come back")
-    if args.minutes <= 0 or args.hard_minutes <= 0 or not 0 < args.ar_share < 1 or args.batch < 1:
-        ap.error("--minutes and --hard-minutes must be positive, --ar-share in (0, 1), --batch >= 1")
-    if args.objective == "distill" and not args.init_from:
-        ap.error("--objective distill needs --init-from: the diffusion model to distill (model.pt or bundle folder)")
-    if not 0 < args.teacher_share < 1 or min(args.teacher_count, args.teacher_per_step, args.teacher_max_budget) < 1:
-        ap.error("--teacher-share must be in (0, 1); --teacher-count, --teacher-per-step, --teacher-max-budget >= 1")
-    if args.probe_only and args.max_tokens:
-        ap.error("--probe-only measures the rates that --max-tokens skips: give one of them")
-    if args.minutes * 60 > args.hard_minutes * 60 - BUNDLE_RESERVE_S:
-        args.minutes = max(0.5, (args.hard_minutes * 60 - BUNDLE_RESERVE_S - 60) / 60)
-    return args
+def write_models(s: Session, models: List[dict]) -> int:
+    """The trained weights as a bundle in $OUT (those of every stage that saved one when the run failed);
+    returns 5 when the bundle cannot be written, else 0."""
+    if not models and "stages" in s.result:
+        models = [{"name": st["name"], "path": os.path.join(s.work, st["name"], "model.pt")}
+                  for st in s.result["stages"] if os.path.exists(os.path.join(s.work, st["name"], "model.pt"))]
+    if not models:
+        return 0
+    try:
+        s.log("bundle: %s -> %s" % ([m["name"] for m in models], s.out))
+        s.result["wall_seconds"] = round(s.elapsed(), 1)
+        s.result = B.write_bundle(s.out, models, s.result, chunk_bytes=s.args.chunk_bytes)
+    except B.BundleError as e:
+        s.log("bundle FAILED: %s" % e)
+        s.result.update(status="failed", error=str(e))
+        return 5
+    return 0
 
 
 def main(argv=None) -> int:
@@ -489,18 +350,8 @@ def main(argv=None) -> int:
         traceback.print_exc()
         s.result.update(status="failed", error=repr(e))
         status = 4
-    if not models and "stages" in s.result:
-        models = [{"name": st["name"], "path": os.path.join(s.work, st["name"], "model.pt")}
-                  for st in s.result["stages"] if os.path.exists(os.path.join(s.work, st["name"], "model.pt"))]
-    try:
-        if models:
-            s.log("bundle: %s -> %s" % ([m["name"] for m in models], s.out))
-            s.result["wall_seconds"] = round(s.elapsed(), 1)
-            s.result = B.write_bundle(s.out, models, s.result, chunk_bytes=args.chunk_bytes)
-    except B.BundleError as e:
-        s.log("bundle FAILED: %s" % e)
-        s.result.update(status="failed", error=str(e))
-        status = status or 5
+    bundle_status = write_models(s, models)  # always: a failed run still returns what it trained
+    status = status or bundle_status
     s.write_result()
     problems = check_out_files(s.out)
     for p in problems:
