@@ -187,38 +187,30 @@ def sample_budget(m: int, rng: np.random.Generator, cap: int = 96) -> int:
 
 
 # ------------------------------------------------------------------------------------------ diffusion
-def diffusion_example(x: np.ndarray, nl, rng: np.random.Generator, seq_len: int
-                      ) -> Tuple[np.ndarray, np.ndarray]:
-    """(target ids, candidate mask) of one masked-diffusion training sequence built from window x.
-
-    ``nl`` is a Tables (or just the newline table, then no boundary re-tokenisation)."""
-    tables = _tables(nl)
-    nl = tables.nl
-    r = rng.random()
+def choose_spans(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator, r: float, seq_len: int
+                 ) -> Tuple[np.ndarray, List[Tuple[int, int]], int]:
+    """(window, [(start, length)] of the middles, largest budget) of layouts (a) - (c)."""
     n = len(x)
-    if r < 0.2:  # (d) whole window: plain MDLM pretraining, every position is a candidate
-        return x.copy(), np.ones(n, dtype=bool)
-    cap = 96
     if r < 0.6 or n < 48:  # (a) single FIM
         if rng.random() < 0.05:
-            spans = [(int(rng.integers(0, n)), 0)]  # empty middle: all EOS
-        else:
-            spans = [sample_span(x, nl, rng)]
-    elif r < 0.8:  # (b) continuation: the middle runs to the end of the kept text
+            return x, [(int(rng.integers(0, n)), 0)], 96  # empty middle: all EOS
+        return x, [sample_span(x, nl, rng)], 96
+    if r < 0.8:  # (b) continuation: the middle runs to the end of the kept text
         s, m = sample_span(x, nl, rng, lo=max(8, n // 2), line_prob=0.8)
-        spans = [(s, m)]
-        x = x[: s + m]
-    else:  # (c) 2-3 spans in disjoint slices of a shorter window (room for the EOS padding)
-        k = int(rng.choice([2, 3]))
-        x = x[: seq_len - 32 * k]
-        n = len(x)
-        cuts = np.linspace(0, n, k + 1).astype(int)
-        spans = []
-        cap = 64
-        for j in range(k):
-            hi = int(cuts[j + 1]) - (1 if j < k - 1 else 0)  # keep known text between the spans
-            spans.append(sample_span(x, nl, rng, lo=int(cuts[j]), hi=hi))
-    # known[0], mid[0], known[1], mid[1], ..., known[k]
+        return x[: s + m], [(s, m)], 96
+    # (c) 2-3 spans in disjoint slices of a shorter window (room for the EOS padding)
+    k = int(rng.choice([2, 3]))
+    x = x[: seq_len - 32 * k]
+    cuts = np.linspace(0, len(x), k + 1).astype(int)
+    spans = []
+    for j in range(k):
+        hi = int(cuts[j + 1]) - (1 if j < k - 1 else 0)  # keep known text between the spans
+        spans.append(sample_span(x, nl, rng, lo=int(cuts[j]), hi=hi))
+    return x, spans, 64
+
+
+def cut_at_spans(x: np.ndarray, spans: List[Tuple[int, int]]) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+    """known[0], mid[0], known[1], mid[1], ..., known[k] of a window."""
     known: List[np.ndarray] = []
     mids: List[np.ndarray] = []
     pos = 0
@@ -227,34 +219,56 @@ def diffusion_example(x: np.ndarray, nl, rng: np.random.Generator, seq_len: int
         mids.append(np.asarray(x[s:s + m], dtype=np.int64))
         pos = s + m
     known.append(np.asarray(x[pos:], dtype=np.int64))
-    for j in range(len(mids)):
-        known[j], mids[j], known[j + 1] = heal(known[j], mids[j], known[j + 1], tables, rng)
+    return known, mids
+
+
+def lay_out(known: List[np.ndarray], mids: List[np.ndarray], rng: np.random.Generator, cap: int
+            ) -> Tuple[np.ndarray, np.ndarray]:
+    """The sequence with each middle padded with EOS to a drawn budget; candidates = middles and padding."""
     pieces: List[np.ndarray] = []
     cand: List[np.ndarray] = []
     for j, mid in enumerate(mids):
         pieces.append(known[j])
         cand.append(np.zeros(len(known[j]), dtype=bool))
-        b = sample_budget(len(mid), rng, cap=cap)
-        padded = np.full(b, EOS, dtype=np.int64)
+        padded = np.full(sample_budget(len(mid), rng, cap=cap), EOS, dtype=np.int64)
         padded[: len(mid)] = mid
         pieces.append(padded)
-        cand.append(np.ones(b, dtype=bool))
+        cand.append(np.ones(len(padded), dtype=bool))
     pieces.append(known[-1])
     cand.append(np.zeros(len(known[-1]), dtype=bool))
-    ids = np.concatenate(pieces)
-    c = np.concatenate(cand)
-    if len(ids) > seq_len:  # trim known text: suffix tail first, then prefix head
-        idx = np.nonzero(c)[0]
-        first, last = int(idx[0]), int(idx[-1])
-        over = len(ids) - seq_len
-        cut_right = min(over, len(ids) - 1 - last)
-        ids, c = ids[: len(ids) - cut_right], c[: len(c) - cut_right]
-        over -= cut_right
-        if over > 0:
-            cut_left = min(over, first)
-            ids, c = ids[cut_left:], c[cut_left:]
-        if len(ids) > seq_len:  # padding between the spans does not fit: use a single FIM instead
-            return diffusion_example(x[:seq_len // 2], tables, rng, seq_len)
+    return np.concatenate(pieces), np.concatenate(cand)
+
+
+def trim_known(ids: np.ndarray, c: np.ndarray, seq_len: int) -> Tuple[np.ndarray, np.ndarray]:
+    """At most seq_len positions, cutting known text only: the suffix's tail first, then the prefix's head
+    (longer than seq_len still when the candidates alone do not fit)."""
+    if len(ids) <= seq_len:
+        return ids, c
+    idx = np.nonzero(c)[0]
+    first, last = int(idx[0]), int(idx[-1])
+    over = len(ids) - seq_len
+    cut_right = min(over, len(ids) - 1 - last)
+    ids, c = ids[: len(ids) - cut_right], c[: len(c) - cut_right]
+    cut_left = min(over - cut_right, first)
+    return ids[cut_left:], c[cut_left:]
+
+
+def diffusion_example(x: np.ndarray, nl, rng: np.random.Generator, seq_len: int
+                      ) -> Tuple[np.ndarray, np.ndarray]:
+    """(target ids, candidate mask) of one masked-diffusion training sequence built from window x.
+
+    ``nl`` is a Tables (or just the newline table, then no boundary re-tokenisation)."""
+    tables = _tables(nl)
+    r = rng.random()
+    if r < 0.2:  # (d) whole window: plain MDLM pretraining, every position is a candidate
+        return x.copy(), np.ones(len(x), dtype=bool)
+    window, spans, cap = choose_spans(x, tables.nl, rng, r, seq_len)
+    known, mids = cut_at_spans(window, spans)
+    for j in range(len(mids)):
+        known[j], mids[j], known[j + 1] = heal(known[j], mids[j], known[j + 1], tables, rng)
+    ids, c = trim_known(*lay_out(known, mids, rng, cap), seq_len)
+    if len(ids) > seq_len:  # padding between the spans does not fit: use a single FIM instead
+        return diffusion_example(window[:seq_len // 2], tables, rng, seq_len)
     return ids, c
 
 
