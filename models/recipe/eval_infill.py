@@ -143,79 +143,105 @@ class Codec:
         return self._ask({"decode": [int(i) for i in ids]})["text"]
 
 
+EOS, MASK, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE = 1, 2, 3, 4, 5
+
+
+def load_tasks(args) -> list:
+    """The tasks of ``--lang``, shuffled with a fixed seed, at most ``--limit``."""
+    with open(args.tasks) as f:
+        tasks = [json.loads(line) for line in f]
+    if args.lang:
+        tasks = [t for t in tasks if t["language"] in args.lang.split(",")]
+    random.Random(0).shuffle(tasks)
+    return tasks[: args.limit]
+
+
+def greedy_ar(model, codec: Codec, pre: list, suf: list, gap: int) -> list:
+    """The autoregressive twin's middle in PSM order, greedy, up to EOS, a line break or ``gap`` tokens."""
+    import torch
+    ids = [FIM_SUFFIX] + suf + [FIM_PREFIX] + pre + [FIM_MIDDLE]
+    out = []
+    for _ in range(gap):
+        nxt = int(model(torch.tensor([ids]))[0, -1].argmax())
+        if nxt == EOS:
+            break
+        out.append(nxt)
+        ids.append(nxt)
+        if "\n" in codec.decode([nxt]):
+            break
+    return out
+
+
+def unmask_step(model, ids, lo: int, masked, args) -> None:
+    """Commit the ``--per-step`` most confident masked positions of ``ids``; a committed EOS ends the middle."""
+    import torch
+    g = args.gap
+    sh = 1 if model.config.logit_shift else 0  # Dream: row i-1 predicts position i
+    probs = torch.softmax(model(ids)[0, lo - sh:lo + g - sh], -1)
+    probs[:, MASK] = 0  # never "commit" a mask: the loop would not end
+    conf, tok = probs.max(-1)
+    cands = masked
+    if args.eos_from_left:  # EOS may only be committed at the leftmost masked position
+        cands = masked[(tok[masked] != EOS) | (masked == masked[0])]
+    order = cands[conf[cands].argsort(descending=True)][: args.per_step]
+    ids[0, lo + order] = tok[order]
+    eos = [int(j) for j in order if int(tok[j]) == EOS]
+    if eos:  # early stop: the first EOS ends the middle
+        ids[0, lo + min(eos):lo + g] = EOS
+
+
+def confidence_unmask(model, pre: list, suf: list, args) -> list:
+    """The diffusion model's middle: ``prefix | MASK x gap | suffix`` unmasked by confidence, optionally in
+    semi-autoregressive blocks, up to the first EOS."""
+    import torch
+    g = args.gap
+    ids = torch.tensor([pre + [MASK] * g + suf])
+    lo = len(pre)
+    while True:
+        masked = (ids[0, lo:lo + g] == MASK).nonzero().flatten()
+        if len(masked) == 0:
+            break
+        if args.block:  # semi-autoregressive: only the first block that still has masks
+            masked = masked[masked // args.block == int(masked[0]) // args.block]
+        unmask_step(model, ids, lo, masked, args)
+    mid = ids[0, lo:lo + g].tolist()
+    return mid[: mid.index(EOS)] if EOS in mid else mid
+
+
+def decoder_note(causal: bool, args) -> str:
+    if causal:
+        return "autoregressive greedy (psm)"
+    return "confidence-ordered unmasking, gap %d, %d per step, blocks of %d, EOS early stop%s" % (
+        args.gap, args.per_step, args.block, ", EOS only from the left" if args.eos_from_left else "")
+
+
 def run(args) -> dict:
+    """First-line exact match of a model.pt on the tasks (the quick PyTorch check behind model.json quality)."""
     import torch
     sys.path.insert(0, HERE)
     from model import load_checkpoint
     torch.set_num_threads(args.threads)
-    EOS, MASK, FP, FS, FM = 1, 2, 3, 4, 5
     model, extra = load_checkpoint(args.model)
     model.eval()
     causal = model.config.causal
     codec = Codec(args.tokenizer)
-    tasks = [json.loads(l) for l in open(args.tasks)]
-    if args.lang:
-        tasks = [t for t in tasks if t["language"] in args.lang.split(",")]
-    rng = random.Random(0)
-    rng.shuffle(tasks)
-    tasks = tasks[: args.limit]
     hits, n, t0 = 0, 0, time.time()
     by_lang = {}
     with torch.no_grad():
-        for t in tasks:
+        for t in load_tasks(args):
             pre = codec.encode(t["prompt"])[-args.prefix_tokens:]
             suf = codec.encode(t["suffix"])[: args.suffix_tokens]
-            if causal:
-                ids = [FS] + suf + [FP] + pre + [FM]
-                out = []
-                for _ in range(args.gap):
-                    logits = model(torch.tensor([ids]))
-                    nxt = int(logits[0, -1].argmax())
-                    if nxt == EOS:
-                        break
-                    out.append(nxt)
-                    ids.append(nxt)
-                    if "\n" in codec.decode([nxt]):
-                        break
-            else:
-                g = args.gap
-                ids = torch.tensor([pre + [MASK] * g + suf])
-                lo = len(pre)
-                while True:
-                    masked = (ids[0, lo:lo + g] == MASK).nonzero().flatten()
-                    if len(masked) == 0:
-                        break
-                    if args.block:  # semi-autoregressive: only the first block that still has masks
-                        blk = int(masked[0]) // args.block
-                        masked = masked[masked // args.block == blk]
-                    sh = 1 if model.config.logit_shift else 0  # Dream: row i-1 predicts position i
-                    probs = torch.softmax(model(ids)[0, lo - sh:lo + g - sh], -1)
-                    conf, tok = probs.max(-1)
-                    cands = masked
-                    if args.eos_from_left:  # EOS may only be committed at the leftmost masked position
-                        keep = (tok[masked] != EOS) | (masked == masked[0])
-                        cands = masked[keep]
-                    order = cands[conf[cands].argsort(descending=True)][: args.per_step]
-                    ids[0, lo + order] = tok[order]
-                    eos = [int(j) for j in order if int(tok[j]) == EOS]
-                    if eos:  # early stop: the first EOS ends the middle
-                        ids[0, lo + min(eos):lo + g] = EOS
-                mid = ids[0, lo:lo + g].tolist()
-                out = mid[: mid.index(EOS)] if EOS in mid else mid
+            out = greedy_ar(model, codec, pre, suf, args.gap) if causal else confidence_unmask(model, pre, suf, args)
             text = codec.decode(out)
             ok = text.split("\n")[0].strip() == t["canonical_solution"].strip()
-            hits += ok
-            n += 1
+            hits, n = hits + ok, n + 1
             b = by_lang.setdefault(t["language"], [0, 0])
             b[0] += ok
             b[1] += 1
             if args.verbose:
                 print(json.dumps({"task": t["task_id"], "ok": ok, "got": text, "want": t["canonical_solution"]}))
     res = {"metric": "single-line infilling exact match (first line, stripped), corpus validation split",
-           "decoder": "autoregressive greedy (psm)" if causal else
-           "confidence-ordered unmasking, gap %d, %d per step, blocks of %d, EOS early stop%s" % (
-               args.gap, args.per_step, args.block, ", EOS only from the left" if args.eos_from_left else ""),
-           "tasks": n, "exactMatch": round(hits / max(n, 1), 4),
+           "decoder": decoder_note(causal, args), "tasks": n, "exactMatch": round(hits / max(n, 1), 4),
            "byLanguage": {k: round(v[0] / v[1], 4) for k, v in by_lang.items()},
            "seconds": round(time.time() - t0, 1), "trainTokens": extra.get("tokens")}
     print(json.dumps(res))

@@ -40,11 +40,21 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
 	}
 
 	private _request(document: vscode.TextDocument, position: vscode.Position, context: vscode.InlineCompletionContext): { inline: InlineRequest; selected?: vscode.SelectedCompletionInfo } | undefined {
-		const settings = this._settings.inline();
-		const line = document.lineAt(position.line).text;
 		const selected = context.selectedCompletionInfo;
 		const typed = selected ? document.getText(selected.range) : '';
-		const reason = gateReason({
+		const reason = this._gateReason(document, position, context, typed);
+		if (reason) {
+			this._log.trace(`inline: gated (${reason}) at ${path.basename(document.fileName)}:${position.line + 1}`);
+			return undefined;
+		}
+		return { inline: this._inlineRequest(document, position, context, typed), selected };
+	}
+
+	/** Why no completion is asked for here (language, file, settings, the suggest widget), or undefined. */
+	private _gateReason(document: vscode.TextDocument, position: vscode.Position, context: vscode.InlineCompletionContext, typed: string): string | undefined {
+		const settings = this._settings.inline();
+		const selected = context.selectedCompletionInfo;
+		return gateReason({
 			languageId: document.languageId,
 			fileName: document.fileName,
 			scheme: document.uri.scheme,
@@ -53,26 +63,28 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
 			disableInFiles: settings.disableInFiles,
 			inlineSuggestEnabled: vscode.workspace.getConfiguration('editor', document).get('inlineSuggest.enabled', true),
 			invoked: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke,
-			lineAfter: line.slice(position.character),
+			lineAfter: document.lineAt(position.line).text.slice(position.character),
 			selectedCompletion: selected && { text: selected.text, typed },
 		});
-		if (reason) {
-			this._log.trace(`inline: gated (${reason}) at ${path.basename(document.fileName)}:${position.line + 1}`);
-			return undefined;
-		}
+	}
+
+	/** The context window around the cursor; with the suggest widget open, as if its selected item were accepted
+	 * (VS Code only shows inline text that extends the selected item). */
+	private _inlineRequest(document: vscode.TextDocument, position: vscode.Position, context: vscode.InlineCompletionContext, typed: string): InlineRequest {
+		const settings = this._settings.inline();
+		const selected = context.selectedCompletionInfo;
+		const line = document.lineAt(position.line).text;
 		const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
 		const bounds = windowBounds(document.offsetAt(position), length, settings.prefixChars, settings.suffixChars);
 		let prefix = document.getText(new vscode.Range(document.positionAt(bounds.prefixStart), position));
 		const suffix = document.getText(new vscode.Range(position, document.positionAt(bounds.suffixEnd)));
-		// With the suggest widget open, complete as if its selected item were accepted (VS Code only shows
-		// inline text that extends the selected item).
 		let lineBefore = line.slice(0, position.character);
 		if (selected) {
 			prefix = prefix.slice(0, prefix.length - typed.length) + selected.text;
 			lineBefore = lineBefore.slice(0, lineBefore.length - typed.length) + selected.text;
 		}
 		const windows = trimWindows(prefix, suffix, bounds.prefixStart > 0, bounds.suffixEnd < length);
-		const inline: InlineRequest = {
+		return {
 			scope: document.uri.toString(),
 			languageId: document.languageId,
 			prefix: windows.prefix,
@@ -82,7 +94,6 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
 			invoked: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke,
 			label: `${path.basename(document.fileName)}:${position.line + 1}`,
 		};
-		return { inline, selected };
 	}
 }
 

@@ -104,11 +104,7 @@ export class ModelEngine {
 			},
 		});
 		const detokenizeStart = performance.now();
-		const regions = outcome.regions.map((r, i) => ({
-			text: textFromCursor(restoreRegionText(this._tokenizer.decode(r.tokens), healed.moved[i]), backedOff.cut[i]),
-			tokens: r.tokens.length,
-			endedByEos: r.endedByEos,
-		}));
+		const regions = outcome.regions.map((r, i) => this._regionResult(r, healed.moved[i], backedOff.cut[i]));
 		tokenizeMs += performance.now() - detokenizeStart;
 		const ms = performance.now() - started;
 		const forwardMs = this._denoiser.forwardMs - forwardMsBefore;
@@ -127,6 +123,12 @@ export class ModelEngine {
 			executionProvider: this._opened.provider,
 			truncatedTokens: layout.truncatedTokens,
 		};
+	}
+
+	/** A hole's text as the caller sees it: the spaces healing moved put back, the cut token's typed part left out. */
+	private _regionResult(region: { tokens: readonly number[]; endedByEos: boolean }, moved: string, cut: string) {
+		const text = textFromCursor(restoreRegionText(this._tokenizer.decode(region.tokens), moved), cut);
+		return { text, tokens: region.tokens.length, endedByEos: region.endedByEos };
 	}
 
 	/** Releases the onnxruntime session. */

@@ -20,65 +20,87 @@ import { SerialQueue } from './serialQueue';
 
 /** Wires the engine to a connection; returns a function that releases the model. */
 export function serve(connection: MessageConnection, log: (line: string) => void): () => Promise<void> {
-	const queue = new SerialQueue();
-	let engine: ModelEngine | undefined;
-	let threads = 0;
-	const status = (params: SidecarStatusNotification.Params): void => {
-		void connection.sendNotification(SidecarStatusNotification.method, params);
-	};
-	const ready = (): void =>
-		status({ state: 'ready', modelId: engine?.manifest.id, executionProvider: engine?.info().executionProvider, threads });
-
+	const server = new SidecarServer(connection, log);
 	connection.onRequest(ModelLoadRequest.method, (params: ModelLoadRequest.Params, token: RpcToken) =>
-		guard(log, () =>
-			queue.run(async () => {
-				const load = validateLoadParams(params);
-				status({ state: 'loading', message: load.modelDir });
+		guard(log, () => server.load(params, token)),
+	);
+	connection.onRequest(ModelInfoRequest.method, () => guard(log, async () => requireEngine(server.engine).info()));
+	connection.onRequest(CompleteRequest.method, (raw: unknown, token: RpcToken) => guard(log, () => server.complete(raw, token)));
+	server.status({ state: 'starting' });
+	return () => server.dispose();
+}
+
+/** The loaded model and the one queue every request waits in (one forward pass at a time). */
+class SidecarServer {
+	private readonly _queue = new SerialQueue();
+	private _threads = 0;
+	engine: ModelEngine | undefined;
+
+	constructor(
+		private readonly _connection: MessageConnection,
+		private readonly _log: (line: string) => void,
+	) {}
+
+	status(params: SidecarStatusNotification.Params): void {
+		void this._connection.sendNotification(SidecarStatusNotification.method, params);
+	}
+
+	/** `model/load`: replaces the loaded model once the new one has loaded (the old one keeps serving until then). */
+	load(params: unknown, token: RpcToken): Promise<ModelLoadRequest.Result> {
+		return this._queue.run(async () => {
+			const load = validateLoadParams(params);
+			this.status({ state: 'loading', message: load.modelDir });
+			try {
+				const next = await ModelEngine.load(load);
+				await this.engine?.dispose();
+				this.engine = next;
+				this._threads = load.threads ?? 0;
+				this._log(`loaded ${next.manifest.id} on ${next.info().executionProvider} in ${next.info().loadMs} ms`);
+				this._ready();
+				return next.info();
+			} catch (e) {
+				this.status({ state: 'error', message: (e as Error).message });
+				throw e;
+			}
+		}, token);
+	}
+
+	/** `complete`: queued behind the others; a newer request for the same document cancels this one. */
+	async complete(raw: unknown, token: RpcToken): Promise<CompleteRequest.Result> {
+		const params = validateCompleteParams(raw);
+		const loaded = requireEngine(this.engine);
+		return this._queue.run(
+			async (jobToken) => {
+				this.status({ state: 'busy', modelId: loaded.manifest.id });
 				try {
-					const next = await ModelEngine.load(load);
-					await engine?.dispose();
-					engine = next;
-					threads = load.threads ?? 0;
-					log(`loaded ${next.manifest.id} on ${next.info().executionProvider} in ${next.info().loadMs} ms`);
-					ready();
-					return next.info();
-				} catch (e) {
-					status({ state: 'error', message: (e as Error).message });
-					throw e;
+					return await loaded.complete(params, jobToken, this._stepStream(params));
+				} finally {
+					this._ready();
 				}
-			}, token),
-		),
-	);
+			},
+			token,
+			params.documentKey,
+		);
+	}
 
-	connection.onRequest(ModelInfoRequest.method, () => guard(log, async () => requireEngine(engine).info()));
+	async dispose(): Promise<void> {
+		await this.engine?.dispose();
+		this.engine = undefined;
+	}
 
-	connection.onRequest(CompleteRequest.method, (raw: unknown, token: RpcToken) =>
-		guard(log, async () => {
-			const params = validateCompleteParams(raw);
-			const loaded = requireEngine(engine);
-			return queue.run(
-				async (jobToken) => {
-					status({ state: 'busy', modelId: loaded.manifest.id });
-					try {
-						const stream = params.streamSteps === false ? undefined : (event: StepEvent, layout?: CompleteStepNotification.Params['layout']): void => {
-							void connection.sendNotification(CompleteStepNotification.method, { requestId: params.requestId, event, layout });
-						};
-						return await loaded.complete(params, jobToken, stream);
-					} finally {
-						ready();
-					}
-				},
-				token,
-				params.documentKey,
-			);
-		}),
-	);
+	private _stepStream(params: CompleteRequest.Params) {
+		if (params.streamSteps === false) {
+			return undefined;
+		}
+		return (event: StepEvent, layout?: CompleteStepNotification.Params['layout']): void => {
+			void this._connection.sendNotification(CompleteStepNotification.method, { requestId: params.requestId, event, layout });
+		};
+	}
 
-	status({ state: 'starting' });
-	return async () => {
-		await engine?.dispose();
-		engine = undefined;
-	};
+	private _ready(): void {
+		const info = this.engine?.info();
+		this.status({ state: 'ready', modelId: this.engine?.manifest.id, executionProvider: info?.executionProvider, threads: this._threads });
+	}
 }
 
 function validateLoadParams(value: unknown): ModelLoadRequest.Params {
