@@ -271,7 +271,8 @@ def distill_loss(model, batch: Dict[str, np.ndarray], weight: float = 1.0):
 
 
 # ------------------------------------------------------------------------------------------ command
-def trajectories_main(argv: List[str]) -> None:
+def trajectories_parser() -> argparse.ArgumentParser:
+    """``distill.py trajectories`` options (a flat list, one line per option)."""
     ap = argparse.ArgumentParser(description="record a teacher's decoding order on training-split middles")
     ap.add_argument("--teacher", required=True, help="model.pt of the diffusion model (model.save_checkpoint)")
     ap.add_argument("--data", default="/work/d3llm-data/tok")
@@ -287,6 +288,12 @@ def trajectories_main(argv: List[str]) -> None:
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--max-minutes", type=float, default=0.0,
                     help="stop after this long, keeping what is done (0: no limit)")
+    return ap
+
+
+def checked_trajectories_args(argv: List[str]):
+    """The options, with usage errors for bad numbers and missing files; never reads shared/ (benchmarks)."""
+    ap = trajectories_parser()
     args = ap.parse_args(argv)
     if min(args.count, args.block, args.per_step, args.max_budget, args.batch) < 1 or args.max_minutes < 0:
         ap.error("--count, --block, --per-step, --max-budget and --batch must be at least 1, --max-minutes >= 0")
@@ -295,6 +302,12 @@ def trajectories_main(argv: List[str]) -> None:
     for flag, path in (("--teacher", args.teacher), ("--data", os.path.join(args.data, "train.bin"))):
         if not os.path.isfile(path):
             ap.error("%s: no such file: %s" % (flag, path))
+    return args
+
+
+def trajectories_main(argv: List[str]) -> None:
+    """The teacher decodes training-split middles; their orders go to ``--out`` with a meta record (also printed)."""
+    args = checked_trajectories_args(argv)
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     model, extra = load_checkpoint(args.teacher)

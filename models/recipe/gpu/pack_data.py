@@ -250,7 +250,8 @@ def check(out_dir: str) -> str:
             % (tree / 2**20, os.path.relpath(out_dir, ROOT), data / 2**20, total / 2**20, verdict))
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """``pack``, ``unpack`` and ``check`` with their options."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pack", help="write the packed folder")
@@ -265,23 +266,32 @@ def main(argv=None) -> int:
     u.add_argument("--dest", required=True)
     c = sub.add_parser("check", help="working tree + packed folder against the 64 MiB transfer limit")
     c.add_argument("--out", default=os.path.join(ROOT, ".device-data"))
-    args = ap.parse_args(argv)
+    return ap
+
+
+def pack_command(args) -> None:
+    """``pack``: the budget (auto: what the transfer limit leaves), the packed folder, and the limit check."""
+    out = os.path.abspath(args.out)
+    if args.max_mb == "auto":
+        budget = auto_budget(out)
+    else:
+        try:
+            budget = int(float(args.max_mb) * 1e6)
+        except ValueError:
+            raise PackError("--max-mb must be a number or auto, not %r" % args.max_mb)
+    if args.block_mb <= 0:
+        raise PackError("--block-mb must be positive")
+    manifest = pack(args.data, out, budget, args.seed, int(args.block_mb * 1e6), not args.no_compress)
+    print(describe(manifest))
+    if out.startswith(ROOT + os.sep):
+        print(check(os.path.join(ROOT, os.path.relpath(out, ROOT).split(os.sep)[0])))
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if args.cmd == "pack":
-            out = os.path.abspath(args.out)
-            if args.max_mb == "auto":
-                budget = auto_budget(out)
-            else:
-                try:
-                    budget = int(float(args.max_mb) * 1e6)
-                except ValueError:
-                    raise PackError("--max-mb must be a number or auto, not %r" % args.max_mb)
-            if args.block_mb <= 0:
-                raise PackError("--block-mb must be positive")
-            manifest = pack(args.data, out, budget, args.seed, int(args.block_mb * 1e6), not args.no_compress)
-            print(describe(manifest))
-            if out.startswith(ROOT + os.sep):
-                print(check(os.path.join(ROOT, os.path.relpath(out, ROOT).split(os.sep)[0])))
+            pack_command(args)
         elif args.cmd == "unpack":
             manifest = unpack(args.src, args.dest)
             print("unpacked %s -> %s (train %.1f M tokens)" % (args.src, args.dest,
