@@ -27,6 +27,12 @@ import data as D  # noqa: E402
 ENV = dict(os.environ, PYENV_VERSION="system", OPENBLAS_NUM_THREADS="1")
 
 
+def read(path, mode="r"):
+    """A whole file's text (or bytes with mode "rb"), closed again."""
+    with open(path, mode) as f:
+        return f.read()
+
+
 def run(cmd, **kw):
     r = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300, **kw)
     if r.returncode != 0:
@@ -108,7 +114,7 @@ class PipelineTest(unittest.TestCase):
                            + glob.glob(os.path.join(RECIPE, "**", "*.js"), recursive=True))
             with open(os.path.join(corpus, "train.jsonl"), "w") as tr, open(os.path.join(corpus, "val.jsonl"), "w") as va:
                 for i, f in enumerate(files):
-                    text = open(f).read()
+                    text = read(f)
                     rec = {"id": hashlib.sha256(text.encode()).hexdigest()[:16], "source": "repo",
                            "path": os.path.relpath(f, ROOT), "lang": "python" if f.endswith(".py") else "javascript",
                            "licence": "MIT", "text": text}
@@ -116,13 +122,13 @@ class PipelineTest(unittest.TestCase):
             tok = os.path.join(tmp, "tokenizer", "tokenizer.json")
             run(["node", "models/recipe/corpus/train_tokenizer.js", "--corpus", os.path.join(corpus, "train.jsonl"),
                  "--out", tok, "--sample-mb", "1", "--sample-every", "1", "--vocab", "400"])
-            vocab = json.load(open(tok))["model"]["vocab"]
+            vocab = json.loads(read(tok))["model"]["vocab"]
             self.assertEqual(len(vocab), 400)
             self.assertEqual([vocab[s] for s in ("<|pad|>", "<|endofmiddle|>", "<|mask|>", "<|fim_prefix|>",
                                                  "<|fim_suffix|>", "<|fim_middle|>")], [0, 1, 2, 3, 4, 5])
             tokdir = os.path.join(tmp, "tok")
             run(["node", "models/recipe/corpus/pretokenize.js", "--corpus", corpus, "--tokenizer", tok, "--out", tokdir])
-            meta = json.load(open(os.path.join(tokdir, "train.meta.json")))
+            meta = json.loads(read(os.path.join(tokdir, "train.meta.json")))
             idx = np.fromfile(os.path.join(tokdir, "train.idx"), dtype=np.int64)
             self.assertEqual(idx[-1], meta["tokens"])
             self.assertEqual(os.path.getsize(os.path.join(tokdir, "train.bin")), 2 * meta["tokens"])
@@ -132,27 +138,27 @@ class PipelineTest(unittest.TestCase):
                         "--run", rundir]
                 run(base + ["--max-steps", "3"])
                 run(base + ["--max-steps", "5"])
-                log = open(os.path.join(rundir, "train.log")).read()
+                log = read(os.path.join(rundir, "train.log"))
                 self.assertIn("resumed from", log)
                 self.assertIn("step 5 tokens", log)
                 self.assertIn("eval {", log)
                 out = os.path.join(tmp, "export-" + obj)
                 run(["python3", "models/recipe/train.py", "export", "--run", rundir, "--out", out,
                      "--tokenizer", tok, "--id", "tiny-" + obj])
-                man = json.load(open(os.path.join(out, "model.json")))
+                man = json.loads(read(os.path.join(out, "model.json")))
                 self.assertEqual(man["causal"], obj == "ar")
                 self.assertEqual(man["logitShift"], obj == "ar")
                 self.assertEqual(man["layout"], "canvas" if obj == "diffusion" else "psm")
                 self.assertEqual(man["vocabSize"], 400)
                 self.assertEqual(man["training"]["steps"], 5)
-                onnx_sha = hashlib.sha256(open(os.path.join(out, "model.onnx"), "rb").read()).hexdigest()
+                onnx_sha = hashlib.sha256(read(os.path.join(out, "model.onnx"), "rb")).hexdigest()
                 self.assertEqual(man["sha256"]["model.onnx"], onnx_sha)
             # Dream-style adaptation: a shifted-logit diffusion run initialised from the AR twin
             rundir = os.path.join(tmp, "run-dream")
             r = run(["python3", "models/recipe/train.py", "--objective", "diffusion", "--logit-shift", "--tiny",
                      "--data", tokdir, "--run", rundir, "--max-steps", "2",
                      "--init-from", os.path.join(tmp, "run-ar", "model.pt")])
-            log = open(os.path.join(rundir, "train.log")).read()
+            log = read(os.path.join(rundir, "train.log"))
             self.assertIn("initialised from", log)
             self.assertIn('"logit_shift": true', log)
             self.assertIn('"causal": false', log)
@@ -165,7 +171,7 @@ class PipelineTest(unittest.TestCase):
                     student, "--trajectories", traj, "--init-from", os.path.join(rundir, "model.pt"), "--mix-mdlm", "0.25"]
             run(base + ["--max-steps", "2"])
             run(base + ["--max-steps", "3"])
-            log = open(os.path.join(student, "train.log")).read()
+            log = read(os.path.join(student, "train.log"))
             self.assertIn("resumed from", log)
             self.assertIn("step 3 tokens", log)
             from model import torch_load
@@ -176,7 +182,7 @@ class PipelineTest(unittest.TestCase):
             self.assertGreater(mixed["index"], 0, "plain MDLM batches drawn beside the student's, position saved")
             out = os.path.join(tmp, "export-distill")
             run(["python3", "models/recipe/train.py", "export", "--run", student, "--out", out, "--tokenizer", tok])
-            man = json.load(open(os.path.join(out, "model.json")))
+            man = json.loads(read(os.path.join(out, "model.json")))
             self.assertEqual((man["layout"], man["causal"], man["logitShift"]), ("canvas", False, True))
             self.assertIn("pseudo-trajectory distillation", man["training"]["objective"])
 
