@@ -1,7 +1,8 @@
 #!/bin/sh
-# All checks owned by the model recipe: model.py unit tests, the Dream exporter end-to-end test,
-# the fixture tokenizer against the runtime loader, and ONNX parity on both committed fixtures.
-# Usage: models/recipe/tests/run_all.sh   (from anywhere; about 15 s on 2 cores)
+# All checks owned by the model recipe: the Python unit tests (model, corpus builder, layouts, training,
+# export, GPU path on the CPU, distillation, evaluation), the fixture tokenizer against the runtime loader,
+# and ONNX parity on both committed fixtures.
+# Usage: models/recipe/tests/run_all.sh   (from anywhere; about 2.5 min on 2 cores)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$ROOT"
