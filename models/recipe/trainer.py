@@ -100,7 +100,10 @@ class Trainer:
         self.state = {"step": 0, "tokens": 0, "elapsed": 0.0, "data": {"epoch": 0, "index": 0}, "history": []}
         self.ckpt_path = os.path.join(args.run, "ckpt.pt")
         self.gen = torch.Generator().manual_seed(args.seed)
-        self._resume() if os.path.exists(self.ckpt_path) else self._start()
+        if os.path.exists(self.ckpt_path):
+            self._resume()
+        else:
+            self._start()
         if self.on_gpu:
             self._prepare_gpu()
         self._install_signal_handlers()  # before the data workers start: they inherit the handlers
@@ -261,3 +264,4 @@ class Trainer:
         self.stream.close()
         reason = "signal" if self.stopping else "time" if self.out_of_time() else "budget"
         self.log("stopped (%s) at step %d, %d tokens" % (reason, self.state["step"], self.state["tokens"]))
+        self._log_file.close()
