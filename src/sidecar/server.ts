@@ -34,12 +34,17 @@ export function serve(connection: MessageConnection, log: (line: string) => void
 class SidecarServer {
 	private readonly _queue = new SerialQueue();
 	private _threads = 0;
-	engine: ModelEngine | undefined;
+	private _engine: ModelEngine | undefined;
 
 	constructor(
 		private readonly _connection: MessageConnection,
 		private readonly _log: (line: string) => void,
 	) {}
+
+	/** The loaded model, if any. */
+	get engine(): ModelEngine | undefined {
+		return this._engine;
+	}
 
 	status(params: SidecarStatusNotification.Params): void {
 		void this._connection.sendNotification(SidecarStatusNotification.method, params);
@@ -52,8 +57,8 @@ class SidecarServer {
 			this.status({ state: 'loading', message: load.modelDir });
 			try {
 				const next = await ModelEngine.load(load);
-				await this.engine?.dispose();
-				this.engine = next;
+				await this._engine?.dispose();
+				this._engine = next;
 				this._threads = load.threads ?? 0;
 				this._log(`loaded ${next.manifest.id} on ${next.info().executionProvider} in ${next.info().loadMs} ms`);
 				this._ready();
@@ -68,7 +73,7 @@ class SidecarServer {
 	/** `complete`: queued behind the others; a newer request for the same document cancels this one. */
 	async complete(raw: unknown, token: RpcToken): Promise<CompleteRequest.Result> {
 		const params = validateCompleteParams(raw);
-		const loaded = requireEngine(this.engine);
+		const loaded = requireEngine(this._engine);
 		return this._queue.run(
 			async (jobToken) => {
 				this.status({ state: 'busy', modelId: loaded.manifest.id });
@@ -84,8 +89,8 @@ class SidecarServer {
 	}
 
 	async dispose(): Promise<void> {
-		await this.engine?.dispose();
-		this.engine = undefined;
+		await this._engine?.dispose();
+		this._engine = undefined;
 	}
 
 	private _stepStream(params: CompleteRequest.Params) {
@@ -98,8 +103,8 @@ class SidecarServer {
 	}
 
 	private _ready(): void {
-		const info = this.engine?.info();
-		this.status({ state: 'ready', modelId: this.engine?.manifest.id, executionProvider: info?.executionProvider, threads: this._threads });
+		const info = this._engine?.info();
+		this.status({ state: 'ready', modelId: this._engine?.manifest.id, executionProvider: info?.executionProvider, threads: this._threads });
 	}
 }
 
