@@ -39,7 +39,8 @@ class ExtractTest(unittest.TestCase):
                                   seed=0, cursor=cursor)
         with contextlib.redirect_stdout(io.StringIO()):
             E.extract(args)
-        return [json.loads(l) for l in open(out)]
+        with open(out) as f:
+            return [json.loads(line) for line in f]
 
     def test_mid_line_tasks_cut_the_same_lines_inside_their_code(self):
         lines, mids = self.extract("line"), self.extract("mid")
