@@ -339,8 +339,9 @@ class DiffusionLM(nn.Module):
         return logits
 
 
-def model_device(model: DiffusionLM) -> torch.device:
-    return model.embed_tokens.weight.device
+def model_device(model: torch.nn.Module) -> torch.device:
+    """Where a network's weights are (all on one device)."""
+    return next(model.parameters()).device
 
 
 def hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:

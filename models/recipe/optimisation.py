@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from model import DiffusionLM
+from model import DiffusionLM, model_device
 
 
 class EMA:
@@ -23,7 +23,7 @@ class EMA:
     @torch.no_grad()
     def update(self, model: torch.nn.Module, step: int) -> None:
         d = min(self.decay, (1 + step) / (10 + step))
-        if next(model.parameters()).device.type != "cpu":  # one fused kernel per list instead of two per tensor
+        if model_device(model).type != "cpu":  # one fused kernel per list instead of two per tensor
             self._update_fused(model.state_dict(), d)
             return
         for k, v in model.state_dict().items():

@@ -14,7 +14,7 @@ import random
 import signal
 import sys
 import time
-from typing import Dict, List
+from typing import Callable, Dict, List
 
 import numpy as np
 import torch
@@ -28,10 +28,10 @@ from objectives import batch_loss, evaluate, val_objective
 from optimisation import EMA, lr_at, make_optimizer
 
 
-def atomic_save(obj, path: str) -> None:
-    """torch.save to ``path.tmp``, then rename: an interrupted save never leaves a broken checkpoint."""
+def atomic_save(path: str, write: Callable[[str], None]) -> None:
+    """``write(path.tmp)``, then rename: an interrupted save never leaves a broken checkpoint."""
     tmp = path + ".tmp"
-    torch.save(obj, tmp)
+    write(tmp)
     os.replace(tmp, path)
 
 
@@ -164,10 +164,10 @@ class Trainer:
         self.state["data"] = self.stream.state()
         if self.mix is not None:
             self.state["mix_data"] = self.mix.state()
-        atomic_save(self._checkpoint(), self.ckpt_path)
-        tmp = os.path.join(self.args.run, "model.pt.tmp")
-        save_checkpoint(tmp, self.ema_network(on_device=False), self._model_extra())
-        os.replace(tmp, os.path.join(self.args.run, "model.pt"))
+        checkpoint = self._checkpoint()
+        atomic_save(self.ckpt_path, lambda tmp: torch.save(checkpoint, tmp))
+        net, extra = self.ema_network(on_device=False), self._model_extra()
+        atomic_save(os.path.join(self.args.run, "model.pt"), lambda tmp: save_checkpoint(tmp, net, extra))
         self.log("checkpoint step %d tokens %d" % (self.state["step"], self.state["tokens"]))
 
     def _checkpoint(self) -> dict:
