@@ -71,9 +71,8 @@ def refuse_benchmark_name(name):
 def fetch_debian(cache, pkgs):
     d = os.path.join(cache, "deb")
     os.makedirs(d, exist_ok=True)
-    have = os.listdir(d)
     for pkg, _lic in pkgs:
-        if any(f.startswith(pkg + "_") and f.endswith(".deb") for f in have):
+        if newest_deb(cache, pkg):
             continue
         r = subprocess.run(["apt-get", "download", pkg], cwd=d, capture_output=True, text=True)
         if r.returncode != 0:
