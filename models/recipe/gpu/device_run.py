@@ -229,8 +229,8 @@ def planned_tokens(s: Session, st: dict, seconds: float, rates: Dict[Tuple[str, 
 
 
 def run_training_stage(s: Session, data: str, st: dict, seconds: float, tokens: int, init_path: Optional[str],
-                       packed: int) -> Tuple[dict, dict]:
-    """train.py for one stage: (its record for result.json, train.py's outcome)."""
+                       packed: int) -> Tuple[dict, dict, Optional[str]]:
+    """train.py for one stage: (its record for result.json, train.py's outcome, its model.pt or None)."""
     run = os.path.join(s.work, st["name"])
     shutil.rmtree(run, ignore_errors=True)
     s.log("stage %s: %.0f s, --max-tokens %d (%.1f epochs of the packed %d train tokens)%s" % (
@@ -244,14 +244,15 @@ def run_training_stage(s: Session, data: str, st: dict, seconds: float, tokens: 
            "wall_seconds": out["wall_seconds"], "stop": info["reason"], "final_eval": info["eval"],
            "terminated": out["terminated"], "killed": out["killed"]}
     model_pt = os.path.join(run, "model.pt")
-    if os.path.exists(model_pt):
+    saved = os.path.exists(model_pt)
+    if saved:
         extra = B.load_model_file(model_pt).get("extra", {})
         rec.update(tokens=extra.get("tokens"), steps=extra.get("step"), train_seconds=extra.get("train_seconds"),
                    epochs=round((extra.get("tokens") or 0) / max(1, packed), 2))
     s.log("stage %s: exit %s, stop %s, %s tokens, final eval %s" % (
         st["name"], out["rc"], info["reason"], rec.get("tokens"), json.dumps(info["eval"])))
     s.copy_logs(force=True)
-    return rec, out
+    return rec, out, model_pt if saved else None
 
 
 def run_stages(s: Session, data: str) -> List[dict]:
@@ -281,11 +282,10 @@ def run_stages(s: Session, data: str) -> List[dict]:
         if st["objective"] == "distill":
             st = dict(st, trajectories=s.result["stages"][-1]["trajectories"])
         tokens = planned_tokens(s, st, seconds, rates)
-        rec, out = run_training_stage(s, data, st, seconds, tokens, init_path, packed)
+        rec, out, model_pt = run_training_stage(s, data, st, seconds, tokens, init_path, packed)
         rec.update(fields)
         s.result["stages"].append(rec)
-        model_pt = os.path.join(s.work, st["name"], "model.pt")
-        if not os.path.exists(model_pt):
+        if model_pt is None:
             raise RunError("stage %s left no model.pt (exit %s): see train.log" % (st["name"], out["rc"]))
         done[st["name"]] = {"model": model_pt, "fields": fields}
         if out["rc"] != 0:
