@@ -43,6 +43,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from data import EOS, FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, MASK  # noqa: E402
+
 COMMENT = re.compile(r"^\s*(#|//|/\*|\*|\"\"\"|''')")
 HAS_WORD = re.compile(r"[A-Za-z0-9_]")
 CLOSERS = re.compile(r"[)\]}'\"`;:,]*$")
@@ -143,9 +146,6 @@ class Codec:
         return self._ask({"decode": [int(i) for i in ids]})["text"]
 
 
-EOS, MASK, FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE = 1, 2, 3, 4, 5
-
-
 def load_tasks(args) -> list:
     """The tasks of ``--lang``, shuffled with a fixed seed, at most ``--limit``."""
     with open(args.tasks) as f:
@@ -218,7 +218,6 @@ def decoder_note(causal: bool, args) -> str:
 def run(args) -> dict:
     """First-line exact match of a model.pt on the tasks (the quick PyTorch check behind model.json quality)."""
     import torch
-    sys.path.insert(0, HERE)
     from model import load_checkpoint
     torch.set_num_threads(args.threads)
     model, extra = load_checkpoint(args.model)
