@@ -10,7 +10,8 @@ sits inside that line instead (inline completion while typing): the prompt ends 
 canonical_solution is the rest of the line; ``--cursor space`` puts it right after a space inside the code
 (``x = ``, ``return ``, ``== ``: where inline completions are most often asked for). ``--cursor close``
 (only lines that end in closing brackets, quotes or punctuation) also leaves that closing run after the
-hole, at the start of the suffix, as an editor's auto-closing does. The engine's ``d3llm`` CLI computes
+hole, at the start of the suffix, as an editor's auto-closing does. ``--cursor lines`` makes the hole 2 to 4 whole
+lines starting at the same line (multi-line middles, as the fill-in-the-middle commands ask for). The engine's ``d3llm`` CLI computes
 exact match on this file; ``/work/shared/benchmarks`` is never read.
 
 ``run``: a quick PyTorch check of a trained run on those tasks (used for model.json ``quality``): greedy
@@ -71,14 +72,15 @@ def extract(args) -> None:
         if not cands:
             continue
         i = rng.choice(cands)
-        hole = hole_span(lines[i], args.cursor, r["id"])
+        span = hole_lines(args.cursor, i, len(lines), r["id"])
+        line = "\n".join(lines[i:i + span])
+        hole = hole_span(line, args.cursor, r["id"])
         if hole is None:
             continue
         cut, end = hole
-        line = lines[i]
         whole_rest = end == len(line)
         prompt = "\n".join(lines[max(0, i - args.prompt_lines):i]) + "\n" + line[:cut]
-        suffix = "\n".join(lines[i + 1:i + 1 + args.suffix_lines])
+        suffix = "\n".join(lines[i + span:i + span + args.suffix_lines])
         n = per_lang.get(lang, 0)
         per_lang[lang] = n + 1
         tasks.append({"task_id": "%s/%s/%d" % (TASK_KINDS[args.cursor], lang, n),
@@ -92,7 +94,17 @@ def extract(args) -> None:
     print("wrote %d tasks to %s: %s" % (len(tasks), args.out, per_lang))
 
 
-TASK_KINDS = {"line": "ValSingleLine", "mid": "ValMidLine", "space": "ValAfterSpace", "close": "ValBeforeClosers"}
+TASK_KINDS = {"line": "ValSingleLine", "mid": "ValMidLine", "space": "ValAfterSpace", "close": "ValBeforeClosers",
+              "lines": "ValMultiLine"}
+
+
+def hole_lines(cursor: str, first: int, count: int, file_id: str) -> int:
+    """How many whole lines the hole spans: 1, or for ``lines`` 2 to 4 (its own generator, seeded by the file id,
+    so the chosen first lines are the same as in the whole-line tasks), fewer where the file ends first (the
+    file's last line is never part of a hole)."""
+    if cursor != "lines":
+        return 1
+    return min(random.Random("lines:" + file_id).randint(2, 4), count - 1 - first)
 
 
 def hole_span(line: str, cursor: str, file_id: str):
@@ -100,7 +112,7 @@ def hole_span(line: str, cursor: str, file_id: str):
     ``mid``: from a cursor inside the code to the line's end; ``space``: from a cursor right after a space inside
     the code to the line's end; ``close``: from a cursor inside the code to the run of closing brackets, quotes
     and punctuation that ends the line (what auto-closing leaves after it)."""
-    if cursor == "line":
+    if cursor in ("line", "lines"):
         return 0, len(line)
     if cursor == "space":
         cut = after_space_column(line, file_id)
@@ -260,8 +272,8 @@ def main() -> None:
     e.add_argument("--prompt-lines", type=int, default=40)
     e.add_argument("--suffix-lines", type=int, default=20)
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--cursor", choices=["line", "mid", "space", "close"], default="line",
-                   help="line: the hole is a whole line; mid: the cursor sits inside the line and the hole is the "
+    e.add_argument("--cursor", choices=["line", "mid", "space", "close", "lines"], default="line",
+                   help="line: the hole is a whole line; lines: 2 to 4 whole lines from the same first line; mid: the cursor sits inside the line and the hole is the "
                         "rest of it (inline completion while typing); space: as mid, with the cursor right after a "
                         "space inside the code; close: as mid, but the line's closing brackets, "
                         "quotes and punctuation stay after the hole, as an editor's auto-closing leaves them "

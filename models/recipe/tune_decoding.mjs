@@ -10,10 +10,15 @@
  * — on a few hundred tasks differences that small are noise, and a small model's exact-match count is too
  * small to rank settings by itself — the one with the most tokens per forward (d3LLM's speed measure),
  * then the higher exact match.
+ * Then, with `--multi-data` (multi-line validation holes, `eval_infill.py extract --cursor lines`): the length
+ * cap `lengthSlack` (src/core/lengthCap.ts) among `--length-slacks`, scored on the whole middle as the editor
+ * inserts it: within the same tolerance of the best edit similarity, the lowest median latency (a cap saves
+ * forwards, not tokens per forward).
  *
  * Usage:
  *   node models/recipe/tune_decoding.mjs --data /work/d3llm-data/val_single_line.jsonl \
  *     --model models/d3llm-tiny-code --ar-model models/d3llm-tiny-code-ar [--limit 200] [--write]
+ *     [--multi-data /work/d3llm-data/val_multi_line.jsonl --length-slacks=-1,10,16,24]  (= : the list starts with a dash)
  *   (--reuse-sweep quality.json: take the sweep of an earlier run's output instead of running it again)
  */
 import { execFileSync } from 'node:child_process';
@@ -35,6 +40,9 @@ const { values: opts } = parseArgs({
 		'max-tokens': { type: 'string', default: '32' },
 		'es-tolerance': { type: 'string', default: '0.5' },
 		'reuse-sweep': { type: 'string' },
+		'multi-data': { type: 'string' },
+		'length-slacks': { type: 'string', default: '-1,10,16,24' },
+		'multi-max-tokens': { type: 'string', default: '48' },
 		write: { type: 'boolean', default: false },
 	},
 });
@@ -42,13 +50,17 @@ if (!opts.data || !fs.existsSync(opts.data)) {
 	console.error('give the validation tasks with --data FILE (models/recipe/eval_infill.py extract writes them)');
 	process.exit(2);
 }
-if (path.resolve(opts.data).split(path.sep).includes('shared')) {
+if (opts['multi-data'] && !fs.existsSync(opts['multi-data'])) {
+	console.error(`--multi-data: no such file ${opts['multi-data']}`);
+	process.exit(2);
+}
+if ([opts.data, opts['multi-data']].some((file) => file && path.resolve(file).split(path.sep).includes('shared'))) {
 	console.error('refusing to tune on a file under shared/ (benchmark data)');
 	process.exit(2);
 }
 
-function bench(args) {
-	const common = ['bench', '--data', opts.data, '--limit', opts.limit, '--cut', 'line', '--max-tokens', opts['max-tokens'], '--json'];
+function bench(args, data = opts.data, shape = ['--cut', 'line', '--max-tokens', opts['max-tokens']]) {
+	const common = ['bench', '--data', data, '--limit', opts.limit, ...shape, '--json'];
 	const out = execFileSync(process.execPath, [cli, ...common, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
 	return JSON.parse(out.trim().split('\n').pop());
 }
@@ -79,9 +91,14 @@ const faster = (a, b) => a.tpf - b.tpf || a.exactMatch - b.exactMatch || a.editS
 const best = sweep.filter((row) => row.editSimilarity >= bestSimilarity - tolerance).reduce((a, b) => (faster(b, a) > 0 ? b : a));
 const tuned = { threshold: best.threshold, blockSize: best.blockSize, eosAtLeftmostOnly: best.eosAtLeftmostOnly };
 process.stderr.write(`tune: best ${JSON.stringify(tuned)} (edit similarity ${best.editSimilarity}, EM ${best.exactMatch})\n`);
+const lengthTuning = opts['multi-data'] ? tuneLengthSlack(tuned) : undefined;
+if (lengthTuning) {
+	tuned.lengthSlack = lengthTuning.chosen;
+}
 
+const finalDecoding = { blockSize: tuned.blockSize, eosAtLeftmostOnly: tuned.eosAtLeftmostOnly, lengthSlack: tuned.lengthSlack };
 const final = bench(['--model', opts.model, '--decoders', 'ar,d3llm', '--thresholds', String(tuned.threshold),
-	'--decoding', JSON.stringify({ blockSize: tuned.blockSize, eosAtLeftmostOnly: tuned.eosAtLeftmostOnly }), '--ar-model', opts['ar-model']]);
+	'--decoding', JSON.stringify(finalDecoding), '--ar-model', opts['ar-model']]);
 const byLabel = Object.fromEntries(final.results.map((row) => [row.label, row]));
 const measured = (row) => ({ exactMatch: row.exactMatch, editSimilarity: row.editSimilarity, tpf: row.tpf, msP50: row.msP50 });
 const quality = {
@@ -95,6 +112,7 @@ const quality = {
 		criterion: `edit similarity within ${tolerance} points of the best (${bestSimilarity}), then the most tokens per forward, then exact match`,
 		chosen: tuned,
 		sweep,
+		...(lengthTuning ? { lengthSlack: lengthTuning } : {}),
 	},
 	measuredAt: new Date().toISOString(),
 };
@@ -108,6 +126,28 @@ if (opts.write) {
 			decoders: { ar: measured(byLabel['ar-twin']) }, diffusionTwin: { model: byLabel.d3llm.model, d3llm: quality.decoders.d3llm }, measuredAt: quality.measuredAt },
 	}));
 	process.stderr.write(`tune: wrote decoding and quality into ${opts.model}/model.json and quality into ${opts['ar-model']}/model.json\n`);
+}
+
+/** Sweeps lengthSlack on the multi-line holes with the chosen settings; the cap with the lowest p50 among the accurate ones. */
+function tuneLengthSlack(chosen) {
+	const rows = opts['length-slacks'].split(',').map(Number).map((lengthSlack) => {
+		const decoding = { blockSize: chosen.blockSize, eosAtLeftmostOnly: chosen.eosAtLeftmostOnly, lengthSlack };
+		process.stderr.write(`tune: multi-line ${JSON.stringify(decoding)}\n`);
+		const shape = ['--cut', 'none', '--as-inserted', '--max-tokens', opts['multi-max-tokens']];
+		const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', String(chosen.threshold), '--decoding', JSON.stringify(decoding)], opts['multi-data'], shape);
+		return { lengthSlack, ...rowSummary(report.results[0], {}) };
+	});
+	const top = Math.max(...rows.map((row) => row.editSimilarity));
+	const accurate = rows.filter((row) => row.editSimilarity >= top - Number(opts['es-tolerance']));
+	const pick = accurate.reduce((a, b) => (b.msP50 < a.msP50 ? b : a));
+	return {
+		metric: 'multi-line holes (2 to 4 whole lines) of the corpus validation split, the whole middle as the editor inserts it',
+		data: path.basename(opts['multi-data']),
+		maxTokens: Number(opts['multi-max-tokens']),
+		criterion: `edit similarity within ${opts['es-tolerance']} points of the best (${top}), then the lowest median latency`,
+		chosen: pick.lengthSlack,
+		sweep: rows,
+	};
 }
 
 function readSweep(file) {

@@ -23,6 +23,7 @@ export interface CompleteOptions {
 	threshold?: string;
 	blockSize?: string;
 	eosLeftmost?: boolean;
+	lengthSlack?: string;
 	stopAtNewline?: boolean;
 	/** False with `--no-token-healing`. */
 	tokenHealing?: boolean;
@@ -92,6 +93,9 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 	}
 	if (options.blockSize !== undefined) {
 		overrides.blockSize = parseIntOption(options.blockSize, '--block-size', 1, requestLimits.maxTokensPerRegion);
+	}
+	if (options.lengthSlack !== undefined) {
+		overrides.lengthSlack = parseIntOption(options.lengthSlack, '--length-slack', -1, requestLimits.maxTokensPerRegion);
 	}
 	return overrides;
 }

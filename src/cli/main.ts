@@ -23,6 +23,7 @@ function buildProgram(): Command {
 		.option('--threshold <t>', 'entropy threshold in nats (d3llm)')
 		.option('--block-size <b>', 'block size in tokens')
 		.option('--eos-leftmost', 'count an end-of-middle proposal only at the leftmost undecided position')
+		.option('--length-slack <n>', 'end the hole n tokens after the first position the first forward predicts as its end (-1: off)')
 		.option('--stop-at-newline', 'end the hole at its first decoded line break (the text keeps it)')
 		.option('--no-token-healing', 'keep the token the cursor cuts and let a hole after a space open with any token (default: the model re-chooses the cut token, e.g. `(` → `(\'`, and opens a hole after `= ` with a token that starts with the space)')
 		.option('--raw', 'print the model\'s middle as is (default: without text the suffix already has, as the editor inserts it)')

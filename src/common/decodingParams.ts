@@ -25,6 +25,8 @@ export interface DecodingParams {
 	readonly refreshInterval: number;
 	/** Count an end-of-middle proposal only at the leftmost mask of its region (default false: reference §1.5). */
 	readonly eosAtLeftmostOnly?: boolean;
+	/** End each region this many positions after the first forward's first EOS guess (src/core/lengthCap.ts); −1 or absent = off. */
+	readonly lengthSlack?: number;
 	/** End each region at its first fully decoded line break (default false); the sidecar maps it to stop token ids. */
 	readonly stopAtNewline?: boolean;
 	/** Re-choose the token the cursor cuts, or open a hole after spaces with them (default true): src/sidecar/tokenHealing.ts. */

@@ -16,6 +16,7 @@ import { blockStates, type DecodeContext, type StepDecoder } from './decoders/st
 import { createDecoder } from './decoders/createDecoder';
 import { regionOutputs, type RegionOutput } from './regionOutput';
 import { restrictEosToLeftmost } from './eosPolicy';
+import { capRegionLengths } from './lengthCap';
 import { constrainOpenings, validateOpenings } from './openingTokens';
 
 /** Observers and inputs from outside the core. */
@@ -96,11 +97,12 @@ class DecodeSession {
 		}
 		const plan = planForward(this._context.canvas.length, this._context.cache, this._decoder.decideCache(step, this._runner.forwards));
 		const outcome = await this._runner.run(plan);
+		const capped = step === 1 && this._context.options.lengthSlack >= 0 ? capRegionLengths(this._context.canvas, outcome.predictions, this._context.options.lengthSlack) : [];
 		if (this._context.options.eosAtLeftmostOnly) {
 			restrictEosToLeftmost(this._context.canvas, outcome.predictions);
 		}
 		constrainOpenings(this._context.canvas, outcome.predictions, this._context.options.openings, this._context.spec);
-		const committed = [...filled, ...this._evictChanged(this._decoder.select(step, outcome.predictions))];
+		const committed = [...filled, ...this._evictChanged(capped), ...this._evictChanged(this._decoder.select(step, outcome.predictions))];
 		return this._event({ step, started, committed, forwardKind: plan.kind, ...outcome });
 	}
 

@@ -13,6 +13,8 @@ export type { DecoderName };
 export interface ResolvedDecodeOptions extends DecodingParams {
 	/** See `restrictEosToLeftmost` (src/core/eosPolicy.ts). */
 	readonly eosAtLeftmostOnly: boolean;
+	/** See `capRegionLengths` (src/core/lengthCap.ts); −1 = off. */
+	readonly lengthSlack: number;
 	/** Reproduce the reference code's quirks Q1, Q2, K1 and the Dream cache scan (K3) for parity tests. */
 	readonly literal: boolean;
 	/** False (or `cacheDelay ≥ 10000`) runs a full forward every step. */
@@ -47,6 +49,7 @@ export const defaultDecodeOptions: ResolvedDecodeOptions = Object.freeze({
 	cacheDelay: 1,
 	refreshInterval: 0,
 	eosAtLeftmostOnly: false,
+	lengthSlack: -1,
 	literal: false,
 	useCache: true,
 	earlyStop: true,
@@ -68,6 +71,7 @@ export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecod
 	check(decoderNames.includes(resolved.decoder), `decoder must be one of ${decoderNames.join(', ')}, got '${resolved.decoder}'`);
 	check(isFiniteAtLeast(resolved.threshold, 0), `threshold must be a finite number ≥ 0, got ${resolved.threshold}`);
 	check(typeof resolved.eosAtLeftmostOnly === 'boolean', `eosAtLeftmostOnly must be true or false, got ${resolved.eosAtLeftmostOnly}`);
+	check(isIntegerAtLeast(resolved.lengthSlack, -1), `lengthSlack must be an integer ≥ 0, or −1 for off, got ${resolved.lengthSlack}`);
 	check(isIntegerAtLeast(resolved.blockSize, 1), `blockSize must be an integer ≥ 1, got ${resolved.blockSize}`);
 	check(isFraction(resolved.blockAddThreshold), `blockAddThreshold must be in [0, 1], got ${resolved.blockAddThreshold}`);
 	check(isFraction(resolved.fullActivationThreshold), `fullActivationThreshold must be in [0, 1], got ${resolved.fullActivationThreshold}`);

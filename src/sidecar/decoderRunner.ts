@@ -82,6 +82,7 @@ function toOptions(params: DecodingParams, lineBreakIds: readonly number[]): Dec
 		cacheDelay: params.cacheDelay,
 		refreshInterval: params.refreshInterval,
 		eosAtLeftmostOnly: params.eosAtLeftmostOnly,
+		lengthSlack: params.lengthSlack,
 		stopTokenIds: params.stopAtNewline ? lineBreakIds : [],
 	};
 }

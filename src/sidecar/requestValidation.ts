@@ -67,6 +67,7 @@ const numericRules: Record<string, { min: number; max: number; integer: boolean 
 	fullActivationThreshold: { min: 0, max: 1, integer: false },
 	cacheDelay: { min: 0, max: 1_000_000, integer: true },
 	refreshInterval: { min: 0, max: 1_000_000, integer: true },
+	lengthSlack: { min: -1, max: requestLimits.maxTokensPerRegion, integer: true },
 };
 
 /** Checks decoding overrides (of a request, or the defaults of a model.json); throws invalidRequest. */

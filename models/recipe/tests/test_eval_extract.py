@@ -1,4 +1,4 @@
-"""eval_infill.py extract: the whole-line tasks and the mid-line (cursor inside the line) tasks are cut from the
+"""eval_infill.py extract: the whole-line, mid-line (cursor inside the line) and multi-line tasks are cut from the
 same lines, and each task's prompt + canonical_solution + suffix is the file's text around that line.
 
 Run: PYENV_VERSION=system python3 -m unittest models/recipe/tests/test_eval_extract.py
@@ -82,6 +82,27 @@ class ExtractTest(unittest.TestCase):
             self.assertFalse(task["canonical_solution"].startswith(" "))
             self.assertEqual(start + task["canonical_solution"], whole["canonical_solution"])
             self.assertEqual(task["suffix"], whole["suffix"])
+
+    def test_multi_line_tasks_start_at_the_same_lines_and_span_two_to_four_of_them(self):
+        lines = {t["path"]: t for t in self.extract("line")}
+        multi = self.extract("lines")
+        self.assertEqual(len(multi), 12)
+        spans = set()
+        for task in multi:
+            whole = lines[task["path"]]
+            self.assertTrue(task["task_id"].startswith("ValMultiLine/python/"))
+            self.assertEqual(task["prompt"], whole["prompt"])
+            self.assertTrue(task["canonical_solution"].startswith(whole["canonical_solution"]))
+            self.assertTrue(task["canonical_solution"].endswith("\n"))
+            # the test files are shorter than the 20 suffix lines, so both suffixes run to the end of the file
+            self.assertEqual(task["canonical_solution"] + task["suffix"], whole["canonical_solution"] + whole["suffix"])
+            spans.add(task["canonical_solution"].count("\n"))
+        self.assertTrue(spans <= {1, 2, 3, 4} and spans & {2, 3, 4}, spans)
+
+    def test_hole_lines_stops_before_the_last_line(self):
+        self.assertEqual(E.hole_lines("line", 3, 10, "a"), 1)
+        self.assertTrue(all(2 <= E.hole_lines("lines", 3, 100, str(k)) <= 4 for k in range(50)))
+        self.assertEqual(E.hole_lines("lines", 8, 10, "a"), 1)
 
     def test_after_space_column_skips_indentation_and_lines_without_spaces(self):
         self.assertIsNone(E.after_space_column("    return", "a"))

@@ -20,6 +20,7 @@ const overrideKeys: Record<keyof DecodingOverrides, true> = {
 	cacheDelay: true,
 	refreshInterval: true,
 	eosAtLeftmostOnly: true,
+	lengthSlack: true,
 	stopAtNewline: true,
 	tokenHealing: true,
 };

@@ -26,7 +26,7 @@ describe('bench --decoding', () => {
 			['8', /^--decoding must be a JSON object/],
 			['{"decoder":"ar"}', /^--decoding cannot set "decoder": each row sets it/],
 			['{"blockSize":8,"threshold":0.5}', /^--decoding cannot set "threshold"/],
-			['{"blocksize":8}', /^--decoding: unknown key "blocksize" \(use blockSize, blockAddThreshold, fullActivationThreshold, cacheDelay, refreshInterval, eosAtLeftmostOnly, stopAtNewline, tokenHealing\)/],
+			['{"blocksize":8}', /^--decoding: unknown key "blocksize" \(use blockSize, blockAddThreshold, fullActivationThreshold, cacheDelay, refreshInterval, eosAtLeftmostOnly, lengthSlack, stopAtNewline, tokenHealing\)/],
 		];
 		for (const [json, pattern] of cases) {
 			assert.throws(() => parseBenchOptions(rawOptions({ decoding: json })), (e: unknown) => e instanceof UsageError && pattern.test(e.message), json);

@@ -73,6 +73,7 @@ describe('d3llm complete (CLI through the real sidecar)', function () {
 			[['complete', '--model', fixtureModel, '--prefix', '', '--suffix', ''], 2, /both empty/],
 			[['complete', '--model', fixtureModel, '--prefix', 'x', '--max-tokens', '0'], 2, /--max-tokens must be an integer from 1 to 512/],
 			[['complete', '--model', fixtureModel, '--prefix', 'x', '--decoder', 'beam'], 2, /--decoder must be one of/],
+			[['complete', '--model', fixtureModel, '--prefix', 'x', '--length-slack', '-2'], 2, /--length-slack must be an integer from -1 to 512/],
 			[['complete', '--model', '/no/such/model', '--prefix', 'x'], 1, /model folder not found/],
 			[['complete', '--model', fixtureModel, '--prefix-file', tempFile('bad.py', Buffer.from([0x61, 0x62, 0xff, 0xfe]))], 2, /is not valid UTF-8 \(at or before byte 2\)/],
 			[['complete', '--model', fixtureModel, '--prefix-file', '/no/such/file.py'], 2, /cannot read .*ENOENT/],

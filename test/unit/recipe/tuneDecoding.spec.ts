@@ -58,6 +58,27 @@ describe('models/recipe/tune_decoding.mjs (through d3llm bench on the fixtures)'
 		assert.deepEqual(twinManifest.decoding, twinDecoding, 'the twin keeps its own decoding');
 	});
 
+	it('with --multi-data, picks the length cap on multi-line holes and writes it into model.json', () => {
+		const model = copyModel(fixtureModel, scratch);
+		const twin = copyModel(fixtureCausalModel, scratch);
+		const run = tune(['--data', tasks, '--multi-data', tasks, '--length-slacks=-1,2', '--multi-max-tokens', '8', '--model', model, '--ar-model', twin,
+			'--limit', '2', '--thresholds', '0.6', '--block-sizes', '8', '--max-tokens', '8', '--write']);
+		assert.equal(run.code, 0, run.stderr);
+		const lengthTuning = JSON.parse(run.stdout).tuning.lengthSlack;
+		type Row = { lengthSlack: number; editSimilarity: number; msP50: number; tasks: number };
+		const sweep: Row[] = lengthTuning.sweep;
+		assert.deepEqual(sweep.map((row) => row.lengthSlack), [-1, 2]);
+		assert.ok(sweep.every((row) => row.tasks === 2));
+		const best = Math.max(...sweep.map((row) => row.editSimilarity));
+		const near = sweep.filter((row) => row.editSimilarity >= best - 0.5);
+		const picked = sweep.find((row) => row.lengthSlack === lengthTuning.chosen)!;
+		assert.ok(near.includes(picked));
+		assert.equal(picked.msP50, Math.min(...near.map((row) => row.msP50)), 'the fastest of the accurate caps');
+		const manifest = JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8'));
+		assert.equal(manifest.decoding.lengthSlack, lengthTuning.chosen);
+		assert.equal(manifest.quality.tuning.chosen.lengthSlack, lengthTuning.chosen);
+	});
+
 	it('reuses an earlier sweep without running it again', () => {
 		const model = copyModel(fixtureModel, scratch);
 		const twin = copyModel(fixtureCausalModel, scratch);

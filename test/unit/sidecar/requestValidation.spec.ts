@@ -38,6 +38,8 @@ describe('validateCompleteParams', () => {
 		rejects({ ...ok, decoding: { stopAtNewline: 'yes' } }, SidecarErrorCodes.invalidRequest, /decoding.stopAtNewline must be true or false/);
 		rejects({ ...ok, decoding: { eosAtLeftmostOnly: 1 } }, SidecarErrorCodes.invalidRequest, /decoding.eosAtLeftmostOnly must be true or false/);
 		rejects({ ...ok, decoding: { tokenHealing: 'off' } }, SidecarErrorCodes.invalidRequest, /decoding.tokenHealing must be true or false/);
+		rejects({ ...ok, decoding: { lengthSlack: -2 } }, SidecarErrorCodes.invalidRequest, /decoding.lengthSlack must be an integer in \[-1, /);
+		rejects({ ...ok, decoding: { lengthSlack: 1.5 } }, SidecarErrorCodes.invalidRequest, /decoding.lengthSlack/);
 	});
 
 	it('refuses non-object params and a missing request id', () => {
