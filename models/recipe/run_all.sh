@@ -36,8 +36,10 @@ finish_models() {  # $1 $2: run folders of the diffusion model and the AR twin; 
     --tokenizer "$DATA/tok/tokenizer.json" $3
   echo "== tune the default decoding on the validation split and record validation numbers in model.json"
   npm run build --silent
+  [ -f "$DATA/val_multi_line.jsonl" ] || $PY models/recipe/eval_infill.py extract --cursor lines \
+    --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_multi_line.jsonl"
   node models/recipe/tune_decoding.mjs --data "$DATA/val_single_line.jsonl" --model models/d3llm-tiny-code \
-    --ar-model models/d3llm-tiny-code-ar --write > "$TRAIN/quality.json"
+    --multi-data "$DATA/val_multi_line.jsonl" --ar-model models/d3llm-tiny-code-ar --write > "$TRAIN/quality.json"
   echo "done: models/d3llm-tiny-code, models/d3llm-tiny-code-ar (validation numbers: $TRAIN/quality.json)"
 }
 
