@@ -11,12 +11,16 @@ import type { Canvas } from './canvas';
 import type { Predictions } from './predictions';
 import { commitToken } from './commits';
 
-/** Commits, per region, an EOS `slack` positions after the first mask predicted as EOS (none when that is past the end). */
+/**
+ * Commits, per region, an EOS `slack` positions after the first mask predicted as EOS (none when that is past the
+ * end). Never at a region's first position: a cap keeps at least one position to decode, which token healing
+ * needs (the first position re-emits the token taken back from the prefix; src/core/openingTokens.ts).
+ */
 export function capRegionLengths(canvas: Canvas, predictions: Predictions, slack: number): CommittedToken[] {
 	const committed: CommittedToken[] = [];
 	for (const region of canvas.regions) {
 		const guess = firstPredictedEos(canvas, predictions, region.start, region.end);
-		const end = guess + slack;
+		const end = Math.max(guess + slack, region.start + 1);
 		if (guess >= 0 && end < region.end && canvas.isMask(end)) {
 			committed.push(commitToken(canvas, end, canvas.eosId, { entropy: 0, filled: true }));
 		}

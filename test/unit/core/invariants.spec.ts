@@ -1,5 +1,6 @@
 /**
- * Decoder invariants on randomized scripted models (fast-check), for every decoder and k ∈ {1, 2, 3}:
+ * Decoder invariants on randomized scripted models (fast-check), for every decoder and k ∈ {1, 2, 3}, with and
+ * without the EOS policy and the length cap:
  * every masked position committed exactly once, nothing committed outside created blocks, ≥ 1 token per
  * step per unfinished region (exactly one per step for `ar`), known text never changes, counters and
  * events agree with the result, cancellation between steps leaves a consistent state, cache on = cache off.
@@ -39,6 +40,8 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
 		refreshInterval: fc.integer({ min: 0, max: 4 }),
 		tokensPerStep: fc.integer({ min: 1, max: 3 }),
 		eosRate: fc.constantFrom(0, 0.05, 0.3),
+		eosAtLeftmostOnly: fc.boolean(),
+		lengthSlack: fc.constantFrom(-1, -1, 0, 2, 5),
 	})
 	.map((r) => ({
 		decoder: r.decoder,
@@ -48,7 +51,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
 		segments: r.segments.slice(0, r.k + 1),
 		budgets: r.budgets.slice(0, r.k),
 		eosRate: r.eosRate,
-		options: { decoder: r.decoder, blockSize: r.blockSize, threshold: r.threshold, blockAddThreshold: r.blockAddThreshold, fullActivationThreshold: r.fullActivationThreshold, cacheDelay: r.cacheDelay, refreshInterval: r.refreshInterval, tokensPerStep: r.tokensPerStep },
+		options: { decoder: r.decoder, blockSize: r.blockSize, threshold: r.threshold, blockAddThreshold: r.blockAddThreshold, fullActivationThreshold: r.fullActivationThreshold, cacheDelay: r.cacheDelay, refreshInterval: r.refreshInterval, tokensPerStep: r.tokensPerStep, eosAtLeftmostOnly: r.eosAtLeftmostOnly, lengthSlack: r.lengthSlack },
 	}));
 
 function modelFor(s: Scenario): ScriptedModel {

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { decode, type ForwardRequest, type ForwardResult, type IDenoiserModel } from '../../../src/core/index';
+import { Canvas } from '../../../src/core/canvas';
+import { capRegionLengths } from '../../../src/core/lengthCap';
+import { Predictions } from '../../../src/core/predictions';
 import { tinySpec } from '../helpers/tinySpec';
 
 const MASK = tinySpec.maskId;
@@ -48,6 +51,18 @@ describe('length cap from the first forward (option lengthSlack)', () => {
 			assert.deepEqual(result.regions[0], { tokens: new Array(3 + slack).fill(WORD), endedByEos: true });
 		});
 	}
+
+	it('never ends a region at its first position (token healing re-emits a token there)', () => {
+		const canvas = Canvas.create(input, MASK, EOS, []);
+		const predictions = new Predictions(canvas.length, tinySpec.topK);
+		for (let p = prefix.length; p < prefix.length + budget; p++) {
+			predictions.entropy[p] = 1;
+			predictions.token[p] = EOS;
+		}
+		const committed = capRegionLengths(canvas, predictions, 0);
+		assert.deepEqual(committed.map((c) => [c.position, c.tokenId]), [[prefix.length + 1, EOS]]);
+		assert.ok(canvas.isMask(prefix.length));
+	});
 
 	it('a cap past the end of the region leaves the budget as it is', async () => {
 		const result = await run(budget - 3);
