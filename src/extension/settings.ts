@@ -49,7 +49,14 @@ export class Settings {
 	decoding(): Partial<DecodingParams> {
 		const pick = <T>(key: SettingKey): T | undefined => this._get<T | null>(key, null) ?? undefined;
 		const decoder = pick<DecoderName | 'default'>('decoding.decoder');
-		const knobs = { decoder: decoder === 'default' ? undefined : decoder, threshold: pick<number>('decoding.threshold'), blockSize: pick<number>('decoding.blockSize'), refreshInterval: pick<number>('decoding.refreshInterval'), tokenHealing: pick<boolean>('decoding.tokenHealing') };
+		const knobs = {
+			decoder: decoder === 'default' ? undefined : decoder,
+			threshold: pick<number>('decoding.threshold'),
+			blockSize: pick<number>('decoding.blockSize'),
+			refreshInterval: pick<number>('decoding.refreshInterval'),
+			lengthSlack: pick<number>('decoding.lengthSlack'),
+			tokenHealing: pick<boolean>('decoding.tokenHealing'),
+		};
 		return Object.fromEntries(Object.entries(knobs).filter(([, v]) => v !== undefined)) as Partial<DecodingParams>;
 	}
 

@@ -29,6 +29,7 @@ export const settingKinds = Object.freeze({
 	'decoding.threshold': 'hot',
 	'decoding.blockSize': 'hot',
 	'decoding.refreshInterval': 'hot',
+	'decoding.lengthSlack': 'hot',
 	'decoding.tokenHealing': 'hot',
 	'panel.revealOnCommand': 'hot',
 } as const satisfies Record<string, SettingKind>);
