@@ -1,7 +1,7 @@
 /**
  * The single decoding entry point (architecture §5): builds the canvas, runs one decoder step by step —
- * prepare → forward (full / window / refresh) → select — emits one `StepEvent` per step and returns the
- * generated tokens per region. Cancellation is checked between steps; a cancelled decode resolves with
+ * prepare → forward (full / window / refresh) → optional EOS policy and length cap → select — emits one
+ * `StepEvent` per step and returns the generated tokens per region. Cancellation is checked between steps; a cancelled decode resolves with
  * `cancelled: true` (it never throws `CancelledError`) and the committed prefix of every region.
  */
 import type { CommittedToken, StepEvent } from '../common/stepEvent';
@@ -17,6 +17,7 @@ import { createDecoder } from './decoders/createDecoder';
 import { regionOutputs, type RegionOutput } from './regionOutput';
 import { restrictEosToLeftmost } from './eosPolicy';
 import { capRegionLengths } from './lengthCap';
+import type { Predictions } from './predictions';
 import { constrainOpenings, validateOpenings } from './openingTokens';
 
 /** Observers and inputs from outside the core. */
@@ -97,13 +98,19 @@ class DecodeSession {
 		}
 		const plan = planForward(this._context.canvas.length, this._context.cache, this._decoder.decideCache(step, this._runner.forwards));
 		const outcome = await this._runner.run(plan);
-		const capped = step === 1 && this._context.options.lengthSlack >= 0 ? capRegionLengths(this._context.canvas, outcome.predictions, this._context.options.lengthSlack) : [];
+		const capped = this._capLengths(step, outcome.predictions);
 		if (this._context.options.eosAtLeftmostOnly) {
 			restrictEosToLeftmost(this._context.canvas, outcome.predictions);
 		}
 		constrainOpenings(this._context.canvas, outcome.predictions, this._context.options.openings, this._context.spec);
 		const committed = [...filled, ...this._evictChanged(capped), ...this._evictChanged(this._decoder.select(step, outcome.predictions))];
 		return this._event({ step, started, committed, forwardKind: plan.kind, ...outcome });
+	}
+
+	/** The optional length cap (src/core/lengthCap.ts), from the first forward only. */
+	private _capLengths(step: number, predictions: Predictions): CommittedToken[] {
+		const slack = this._context.options.lengthSlack;
+		return step === 1 && slack >= 0 ? capRegionLengths(this._context.canvas, predictions, slack) : [];
 	}
 
 	/** A cached row must hold its position's current token: rows of rewritten positions leave the cache. */
