@@ -75,7 +75,8 @@ function rowSummary(row, decoding) {
 const sweep = opts['reuse-sweep'] ? readSweep(opts['reuse-sweep']) : [];
 for (const eosAtLeftmostOnly of opts['reuse-sweep'] ? [] : [false, true]) {
 	for (const blockSize of opts['block-sizes'].split(',').map(Number)) {
-		const decoding = { eosAtLeftmostOnly, blockSize };
+		// with --multi-data the cap is tuned second, so the first stage runs without it whatever model.json says
+		const decoding = { eosAtLeftmostOnly, blockSize, ...(opts['multi-data'] ? { lengthSlack: -1 } : {}) };
 		process.stderr.write(`tune: ${JSON.stringify(decoding)}\n`);
 		const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', opts.thresholds, '--decoding', JSON.stringify(decoding)]);
 		sweep.push(...report.results.map((row) => rowSummary(row, decoding)));

@@ -64,7 +64,9 @@ describe('models/recipe/tune_decoding.mjs (through d3llm bench on the fixtures)'
 		const run = tune(['--data', tasks, '--multi-data', tasks, '--length-slacks=-1,2', '--multi-max-tokens', '8', '--model', model, '--ar-model', twin,
 			'--limit', '2', '--thresholds', '0.6', '--block-sizes', '8', '--max-tokens', '8', '--write']);
 		assert.equal(run.code, 0, run.stderr);
-		const lengthTuning = JSON.parse(run.stdout).tuning.lengthSlack;
+		const tuning = JSON.parse(run.stdout).tuning;
+		assert.ok(tuning.sweep.length > 0 && tuning.sweep.every((row: { lengthSlack: number }) => row.lengthSlack === -1), 'the first stage runs without the cap');
+		const lengthTuning = tuning.lengthSlack;
 		type Row = { lengthSlack: number; editSimilarity: number; msP50: number; tasks: number };
 		const sweep: Row[] = lengthTuning.sweep;
 		assert.deepEqual(sweep.map((row) => row.lengthSlack), [-1, 2]);
