@@ -107,10 +107,14 @@ class DecodeSession {
 		return this._event({ step, started, committed, forwardKind: plan.kind, ...outcome });
 	}
 
-	/** The optional length cap (src/core/lengthCap.ts), from the first forward only. */
+	/**
+	 * The optional length cap (src/core/lengthCap.ts), from the first forward only; never for a causal model,
+	 * whose rows past the first mask see nothing but masks.
+	 */
 	private _capLengths(step: number, predictions: Predictions): CommittedToken[] {
 		const slack = this._context.options.lengthSlack;
-		return step === 1 && slack >= 0 ? capRegionLengths(this._context.canvas, predictions, slack) : [];
+		const applies = step === 1 && slack >= 0 && !this._context.spec.causal;
+		return applies ? capRegionLengths(this._context.canvas, predictions, slack) : [];
 	}
 
 	/** A cached row must hold its position's current token: rows of rewritten positions leave the cache. */

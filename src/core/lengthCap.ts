@@ -4,7 +4,7 @@
  * model's own guess of where the middle ends. With `lengthSlack = s`, an EOS is committed `s` positions after
  * that guess, so the §1.5 rule ends the region there; the positions before it decode as usual. Without it a
  * small model that may only end a region at its leftmost mask (src/core/eosPolicy.ts) fills the whole budget,
- * usually by copying the suffix into the hole.
+ * usually by copying the suffix into the hole. Bidirectional models only (decode.ts skips causal ones).
  */
 import type { CommittedToken } from '../common/stepEvent';
 import type { Canvas } from './canvas';

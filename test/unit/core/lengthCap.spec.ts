@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { decode, type ForwardRequest, type ForwardResult, type IDenoiserModel } from '../../../src/core/index';
+import type { ModelSpec } from '../../../src/core/modelPort';
 import { Canvas } from '../../../src/core/canvas';
 import { capRegionLengths } from '../../../src/core/lengthCap';
 import { Predictions } from '../../../src/core/predictions';
@@ -16,8 +17,10 @@ const prefix = [3, 4, 5];
  * position, and every position later on, proposes WORD with low entropy, so without a cap the hole fills up.
  */
 class EndGuessModel implements IDenoiserModel {
-	readonly spec = tinySpec;
-	constructor(private readonly _guess: number, private readonly _budget: number) {}
+	readonly spec: ModelSpec;
+	constructor(private readonly _guess: number, private readonly _budget: number, causal = false) {
+		this.spec = { ...tinySpec, causal };
+	}
 
 	async forward(request: ForwardRequest): Promise<ForwardResult> {
 		const ids = Array.from(request.inputIds);
@@ -62,6 +65,11 @@ describe('length cap from the first forward (option lengthSlack)', () => {
 		const committed = capRegionLengths(canvas, predictions, 0);
 		assert.deepEqual(committed.map((c) => [c.position, c.tokenId]), [[prefix.length + 1, EOS]]);
 		assert.ok(canvas.isMask(prefix.length));
+	});
+
+	it('does not apply to a causal model (its rows past the first mask see only masks)', async () => {
+		const result = await decode(new EndGuessModel(3, budget, true), input, { lengthSlack: 0, useCache: false, blockSize: 4, threshold: 1 });
+		assert.deepEqual(result.regions[0].tokens, new Array(budget).fill(WORD));
 	});
 
 	it('a cap past the end of the region leaves the budget as it is', async () => {
