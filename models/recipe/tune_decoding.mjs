@@ -86,10 +86,9 @@ if (sweep.length === 0 || sweep.some((row) => typeof row.editSimilarity !== 'num
 	console.error('tune: no usable sweep rows (an earlier output of this script is expected with --reuse-sweep)');
 	process.exit(2);
 }
-const bestSimilarity = Math.max(...sweep.map((row) => row.editSimilarity));
 const tolerance = Number(opts['es-tolerance']);
 const faster = (a, b) => a.tpf - b.tpf || a.exactMatch - b.exactMatch || a.editSimilarity - b.editSimilarity;
-const best = sweep.filter((row) => row.editSimilarity >= bestSimilarity - tolerance).reduce((a, b) => (faster(b, a) > 0 ? b : a));
+const { top: bestSimilarity, pick: best } = pickAmongAccurate(sweep, faster);
 const tuned = { threshold: best.threshold, blockSize: best.blockSize, eosAtLeftmostOnly: best.eosAtLeftmostOnly };
 process.stderr.write(`tune: best ${JSON.stringify(tuned)} (edit similarity ${best.editSimilarity}, EM ${best.exactMatch})\n`);
 const lengthTuning = opts['multi-data'] ? tuneLengthSlack(tuned) : undefined;
@@ -138,17 +137,25 @@ function tuneLengthSlack(chosen) {
 		const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', String(chosen.threshold), '--decoding', JSON.stringify(decoding)], opts['multi-data'], shape);
 		return { lengthSlack, ...rowSummary(report.results[0], {}) };
 	});
-	const top = Math.max(...rows.map((row) => row.editSimilarity));
-	const accurate = rows.filter((row) => row.editSimilarity >= top - Number(opts['es-tolerance']));
-	const pick = accurate.reduce((a, b) => (b.msP50 < a.msP50 ? b : a));
+	const { top, pick } = pickAmongAccurate(rows, (b, a) => a.msP50 - b.msP50);
 	return {
 		metric: 'multi-line holes (2 to 4 whole lines) of the corpus validation split, the whole middle as the editor inserts it',
 		data: path.basename(opts['multi-data']),
 		maxTokens: Number(opts['multi-max-tokens']),
-		criterion: `edit similarity within ${opts['es-tolerance']} points of the best (${top}), then the lowest median latency`,
+		criterion: `edit similarity within ${tolerance} points of the best (${top}), then the lowest median latency`,
 		chosen: pick.lengthSlack,
 		sweep: rows,
 	};
+}
+
+/**
+ * The best edit similarity of `rows` (`top`) and, among the rows within `--es-tolerance` of it, the first one that
+ * no later row beats by `prefer(later, current) > 0` (`pick`).
+ */
+function pickAmongAccurate(rows, prefer) {
+	const top = Math.max(...rows.map((row) => row.editSimilarity));
+	const accurate = rows.filter((row) => row.editSimilarity >= top - tolerance);
+	return { top, pick: accurate.reduce((a, b) => (prefer(b, a) > 0 ? b : a)) };
 }
 
 function readSweep(file) {

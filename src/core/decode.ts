@@ -98,6 +98,7 @@ class DecodeSession {
 		}
 		const plan = planForward(this._context.canvas.length, this._context.cache, this._decoder.decideCache(step, this._runner.forwards));
 		const outcome = await this._runner.run(plan);
+		// before the EOS policy: it hides the EOS proposals the cap reads its guess from
 		const capped = this._capLengths(step, outcome.predictions);
 		if (this._context.options.eosAtLeftmostOnly) {
 			restrictEosToLeftmost(this._context.canvas, outcome.predictions);
