@@ -6,7 +6,8 @@
  * The examples were written before the model was evaluated on them and are never used for training/tuning.
  *
  * Usage: node docs/examples/run.mjs [--model DIR] [--decoder NAME] [--threshold T] [--block-size B] [--eos-leftmost]
- *                                   [--stop-at-newline] [--no-token-healing] [--max-tokens N] [--file F.jsonl]
+ *                                   [--stop-at-newline] [--no-token-healing] [--length-slack N] [--max-tokens N]
+ *                                   [--file F.jsonl]
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
 		'eos-leftmost': { type: 'boolean', default: false },
 		'stop-at-newline': { type: 'boolean', default: false },
 		'no-token-healing': { type: 'boolean', default: false },
+		'length-slack': { type: 'string' },
 		'max-tokens': { type: 'string', default: '24' },
 		file: { type: 'string', default: path.join(here, 'simple-completions.jsonl') },
 	},
@@ -63,6 +65,7 @@ function complete(example) {
 	if (values['eos-leftmost']) args.push('--eos-leftmost');
 	if (values['stop-at-newline']) args.push('--stop-at-newline');
 	if (values['no-token-healing']) args.push('--no-token-healing');
+	if (values['length-slack']) args.push('--length-slack', values['length-slack']);
 	return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }).trim().split('\n').pop());
 }
 
