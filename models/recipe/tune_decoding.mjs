@@ -12,14 +12,17 @@
  * then the higher exact match.
  * Then, with `--multi-data` (multi-line validation holes, `eval_infill.py extract --cursor lines`): the length
  * cap `lengthSlack` (src/core/lengthCap.ts) among `--length-slacks`, scored on the whole middle as the editor
- * inserts it: within the same tolerance of the best edit similarity, the lowest median latency (a cap saves
- * forwards, not tokens per forward).
+ * inserts it: among the caps that keep single-line edit similarity within the tolerance of no cap (a cap changes
+ * what the model writes on the first line too, not only where the hole ends), those within the same tolerance
+ * of the best multi-line edit similarity, then the lowest median latency (a cap saves forwards, not tokens per
+ * forward).
  *
  * Usage:
  *   node models/recipe/tune_decoding.mjs --data /work/d3llm-data/val_single_line.jsonl \
  *     --model models/d3llm-tiny-code --ar-model models/d3llm-tiny-code-ar [--limit 200] [--write]
  *     [--multi-data /work/d3llm-data/val_multi_line.jsonl --length-slacks=-1,10,16,24]  (= : the list starts with a dash)
- *   (--reuse-sweep quality.json: take the sweep of an earlier run's output instead of running it again)
+ *   (--reuse-sweep quality.json: take the sweeps of an earlier run's output instead of running them again; the
+ *    length-cap rows only when that run chose the same threshold, block size and EOS policy)
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -91,7 +94,7 @@ const faster = (a, b) => a.tpf - b.tpf || a.exactMatch - b.exactMatch || a.editS
 const { top: bestSimilarity, pick: best } = pickAmongAccurate(sweep, faster);
 const tuned = { threshold: best.threshold, blockSize: best.blockSize, eosAtLeftmostOnly: best.eosAtLeftmostOnly };
 process.stderr.write(`tune: best ${JSON.stringify(tuned)} (edit similarity ${best.editSimilarity}, EM ${best.exactMatch})\n`);
-const lengthTuning = opts['multi-data'] ? tuneLengthSlack(tuned) : undefined;
+const lengthTuning = opts['multi-data'] ? tuneLengthSlack(tuned, best) : undefined;
 if (lengthTuning) {
 	tuned.lengthSlack = lengthTuning.chosen;
 }
@@ -128,24 +131,57 @@ if (opts.write) {
 	process.stderr.write(`tune: wrote decoding and quality into ${opts.model}/model.json and quality into ${opts['ar-model']}/model.json\n`);
 }
 
-/** Sweeps lengthSlack on the multi-line holes with the chosen settings; the cap with the lowest p50 among the accurate ones. */
-function tuneLengthSlack(chosen) {
+/**
+ * Sweeps lengthSlack with the chosen settings on the multi-line holes and on the single-line ones (`offRow`: the
+ * first stage's row of the choice, i.e. no cap); among the caps that keep single-line edit similarity within the
+ * tolerance of no cap, the accurate ones on multi-line holes, then the lowest p50.
+ */
+function tuneLengthSlack(chosen, offRow) {
+	const earlier = earlierLengthRows(chosen);
 	const rows = opts['length-slacks'].split(',').map(Number).map((lengthSlack) => {
 		const decoding = { blockSize: chosen.blockSize, eosAtLeftmostOnly: chosen.eosAtLeftmostOnly, lengthSlack };
-		process.stderr.write(`tune: multi-line ${JSON.stringify(decoding)}\n`);
-		const shape = ['--cut', 'none', '--as-inserted', '--max-tokens', opts['multi-max-tokens']];
-		const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', String(chosen.threshold), '--decoding', JSON.stringify(decoding)], opts['multi-data'], shape);
-		return { lengthSlack, ...rowSummary(report.results[0], {}) };
+		const multi = earlier.get(lengthSlack) ?? measureMultiLine(chosen, decoding);
+		const singleLine = lengthSlack < 0 ? singleLineSummary(offRow) : (multi.singleLine ?? measureSingleLine(chosen, decoding));
+		return { ...multi, lengthSlack, singleLine };
 	});
-	const { top, pick } = pickAmongAccurate(rows, (b, a) => a.msP50 - b.msP50);
+	const offSingle = offRow.editSimilarity;
+	const kept = rows.filter((row) => row.singleLine.editSimilarity >= offSingle - tolerance);
+	// no cap is always allowed: when every listed cap costs single-line accuracy (and -1 is not listed), none is chosen
+	const { top, pick } = kept.length > 0 ? pickAmongAccurate(kept, (b, a) => a.msP50 - b.msP50) : { top: null, pick: { lengthSlack: -1 } };
 	return {
 		metric: 'multi-line holes (2 to 4 whole lines) of the corpus validation split, the whole middle as the editor inserts it',
 		data: path.basename(opts['multi-data']),
 		maxTokens: Number(opts['multi-max-tokens']),
-		criterion: `edit similarity within ${tolerance} points of the best (${top}), then the lowest median latency`,
+		criterion: `single-line edit similarity within ${tolerance} points of no cap (${offSingle}), then multi-line edit similarity within ${tolerance} points of the best of those (${top}), then the lowest median latency`,
 		chosen: pick.lengthSlack,
 		sweep: rows,
 	};
+}
+
+function measureMultiLine(chosen, decoding) {
+	process.stderr.write(`tune: multi-line ${JSON.stringify(decoding)}\n`);
+	const shape = ['--cut', 'none', '--as-inserted', '--max-tokens', opts['multi-max-tokens']];
+	const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', String(chosen.threshold), '--decoding', JSON.stringify(decoding)], opts['multi-data'], shape);
+	return rowSummary(report.results[0], {});
+}
+
+function measureSingleLine(chosen, decoding) {
+	process.stderr.write(`tune: single-line ${JSON.stringify(decoding)}\n`);
+	const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', String(chosen.threshold), '--decoding', JSON.stringify(decoding)]);
+	return singleLineSummary(report.results[0]);
+}
+
+function singleLineSummary(row) {
+	return { exactMatch: row.exactMatch, editSimilarity: row.editSimilarity, msP50: row.msP50 };
+}
+
+/** The length-cap rows of --reuse-sweep's run, by cap, when that run chose the same settings (else none). */
+function earlierLengthRows(chosen) {
+	if (!opts['reuse-sweep']) return new Map();
+	const tuning = JSON.parse(fs.readFileSync(opts['reuse-sweep'], 'utf8')).tuning ?? {};
+	const same = ['threshold', 'blockSize', 'eosAtLeftmostOnly'].every((key) => tuning.chosen?.[key] === chosen[key]);
+	const rows = same && tuning.lengthSlack?.maxTokens === Number(opts['multi-max-tokens']) ? tuning.lengthSlack.sweep ?? [] : [];
+	return new Map(rows.map((row) => [row.lengthSlack, row]));
 }
 
 /**

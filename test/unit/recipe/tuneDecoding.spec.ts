@@ -67,12 +67,13 @@ describe('models/recipe/tune_decoding.mjs (through d3llm bench on the fixtures)'
 		const tuning = JSON.parse(run.stdout).tuning;
 		assert.ok(tuning.sweep.length > 0 && tuning.sweep.every((row: { lengthSlack: number }) => row.lengthSlack === -1), 'the first stage runs without the cap');
 		const lengthTuning = tuning.lengthSlack;
-		type Row = { lengthSlack: number; editSimilarity: number; msP50: number; tasks: number };
+		type Row = { lengthSlack: number; editSimilarity: number; msP50: number; tasks: number; singleLine: { editSimilarity: number } };
 		const sweep: Row[] = lengthTuning.sweep;
 		assert.deepEqual(sweep.map((row) => row.lengthSlack), [-1, 2]);
-		assert.ok(sweep.every((row) => row.tasks === 2));
-		const best = Math.max(...sweep.map((row) => row.editSimilarity));
-		const near = sweep.filter((row) => row.editSimilarity >= best - 0.5);
+		assert.ok(sweep.every((row) => row.tasks === 2 && typeof row.singleLine.editSimilarity === 'number'));
+		const kept = sweep.filter((row) => row.singleLine.editSimilarity >= sweep[0].singleLine.editSimilarity - 0.5);
+		const best = Math.max(...kept.map((row) => row.editSimilarity));
+		const near = kept.filter((row) => row.editSimilarity >= best - 0.5);
 		const picked = sweep.find((row) => row.lengthSlack === lengthTuning.chosen)!;
 		assert.ok(near.includes(picked));
 		assert.equal(picked.msP50, Math.min(...near.map((row) => row.msP50)), 'the fastest of the accurate caps');
@@ -97,6 +98,29 @@ describe('models/recipe/tune_decoding.mjs (through d3llm bench on the fixtures)'
 		const quality = JSON.parse(run.stdout);
 		assert.deepEqual(quality.tuning.chosen, { threshold: 0.9, blockSize: 8, eosAtLeftmostOnly: true }, 'fastest within 0.5 points');
 		assert.doesNotMatch(run.stderr, /tune: \{/, 'no sweep ran');
+	});
+
+	it('keeps a length cap only when single-line accuracy stays within the tolerance of no cap (reused rows)', () => {
+		const model = copyModel(fixtureModel, scratch);
+		const twin = copyModel(fixtureCausalModel, scratch);
+		const earlier = path.join(scratch, 'earlier.json');
+		const row = { decoder: 'd3llm', blockSize: 8, tasks: 2, exactMatch: 0, msP50: 1, eosAtLeftmostOnly: true };
+		const sweep = [{ ...row, threshold: 0.9, editSimilarity: 29.8, tpf: 2 }, { ...row, threshold: 0.2, editSimilarity: 20, tpf: 1 }];
+		const capRow = { decoder: 'd3llm', threshold: 0.9, tasks: 2, exactMatch: 0, tpf: 1 };
+		const capSweep = [
+			{ ...capRow, lengthSlack: -1, editSimilarity: 20, msP50: 100 },
+			{ ...capRow, lengthSlack: 4, editSimilarity: 30, msP50: 40, singleLine: { exactMatch: 0, editSimilarity: 25, msP50: 1 } },
+			{ ...capRow, lengthSlack: 6, editSimilarity: 19.8, msP50: 60, singleLine: { exactMatch: 0, editSimilarity: 29.5, msP50: 1 } },
+		];
+		const chosen = { threshold: 0.9, blockSize: 8, eosAtLeftmostOnly: true };
+		fs.writeFileSync(earlier, JSON.stringify({ tuning: { chosen, sweep, lengthSlack: { maxTokens: 8, sweep: capSweep } } }));
+		const run = tune(['--data', tasks, '--multi-data', tasks, '--length-slacks=-1,4,6', '--multi-max-tokens', '8', '--model', model,
+			'--ar-model', twin, '--limit', '2', '--max-tokens', '8', '--reuse-sweep', earlier]);
+		assert.equal(run.code, 0, run.stderr);
+		const lengthTuning = JSON.parse(run.stdout).tuning.lengthSlack;
+		assert.equal(lengthTuning.chosen, 6, 'cap 4 has the best multi-line score but costs 4.8 points on single lines; 6 is within 0.5 of no cap');
+		assert.deepEqual(lengthTuning.sweep.find((r: { lengthSlack: number }) => r.lengthSlack === -1).singleLine.editSimilarity, 29.8, 'no cap: the first stage row');
+		assert.doesNotMatch(run.stderr, /tune: (multi|single)-line/, 'every row reused');
 	});
 
 	it('refuses benchmark data, a missing file and an empty sweep', () => {
