@@ -175,12 +175,13 @@ function singleLineSummary(row) {
 	return { exactMatch: row.exactMatch, editSimilarity: row.editSimilarity, msP50: row.msP50 };
 }
 
-/** The length-cap rows of --reuse-sweep's run, by cap, when that run chose the same settings (else none). */
+/** The length-cap rows of --reuse-sweep's run, by cap, when that run chose the same settings on the same multi-line file and budget (else none). */
 function earlierLengthRows(chosen) {
 	if (!opts['reuse-sweep']) return new Map();
 	const tuning = JSON.parse(fs.readFileSync(opts['reuse-sweep'], 'utf8')).tuning ?? {};
 	const same = ['threshold', 'blockSize', 'eosAtLeftmostOnly'].every((key) => tuning.chosen?.[key] === chosen[key]);
-	const rows = same && tuning.lengthSlack?.maxTokens === Number(opts['multi-max-tokens']) ? tuning.lengthSlack.sweep ?? [] : [];
+	const sameData = tuning.lengthSlack?.data === path.basename(opts['multi-data']) && tuning.lengthSlack?.maxTokens === Number(opts['multi-max-tokens']);
+	const rows = same && sameData ? tuning.lengthSlack.sweep ?? [] : [];
 	return new Map(rows.map((row) => [row.lengthSlack, row]));
 }
 

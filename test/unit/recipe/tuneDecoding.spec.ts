@@ -113,7 +113,7 @@ describe('models/recipe/tune_decoding.mjs (through d3llm bench on the fixtures)'
 			{ ...capRow, lengthSlack: 6, editSimilarity: 19.8, msP50: 60, singleLine: { exactMatch: 0, editSimilarity: 29.5, msP50: 1 } },
 		];
 		const chosen = { threshold: 0.9, blockSize: 8, eosAtLeftmostOnly: true };
-		fs.writeFileSync(earlier, JSON.stringify({ tuning: { chosen, sweep, lengthSlack: { maxTokens: 8, sweep: capSweep } } }));
+		fs.writeFileSync(earlier, JSON.stringify({ tuning: { chosen, sweep, lengthSlack: { data: path.basename(tasks), maxTokens: 8, sweep: capSweep } } }));
 		const run = tune(['--data', tasks, '--multi-data', tasks, '--length-slacks=-1,4,6', '--multi-max-tokens', '8', '--model', model,
 			'--ar-model', twin, '--limit', '2', '--max-tokens', '8', '--reuse-sweep', earlier]);
 		assert.equal(run.code, 0, run.stderr);
