@@ -68,6 +68,11 @@ function bench(args, data = opts.data, shape = ['--cut', 'line', '--max-tokens',
 	return JSON.parse(out.trim().split('\n').pop());
 }
 
+/** One `bench` of the diffusion model with the d3llm decoder at `thresholds` (comma list) and these decoding overrides. */
+function benchD3llm(thresholds, decoding, data, shape) {
+	return bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', String(thresholds), '--decoding', JSON.stringify(decoding)], data, shape);
+}
+
 function rowSummary(row, decoding) {
 	return {
 		decoder: row.decoder, ...decoding, threshold: row.threshold ?? undefined, tasks: row.tasks,
@@ -75,13 +80,14 @@ function rowSummary(row, decoding) {
 	};
 }
 
-const sweep = opts['reuse-sweep'] ? readSweep(opts['reuse-sweep']) : [];
-for (const eosAtLeftmostOnly of opts['reuse-sweep'] ? [] : [false, true]) {
+const earlierTuning = opts['reuse-sweep'] ? readEarlierTuning(opts['reuse-sweep']) : undefined;
+const sweep = earlierTuning ? [...(earlierTuning.sweep ?? [])] : [];
+for (const eosAtLeftmostOnly of earlierTuning ? [] : [false, true]) {
 	for (const blockSize of opts['block-sizes'].split(',').map(Number)) {
 		// with --multi-data the cap is tuned second, so the first stage runs without it whatever model.json says
 		const decoding = { eosAtLeftmostOnly, blockSize, ...(opts['multi-data'] ? { lengthSlack: -1 } : {}) };
 		process.stderr.write(`tune: ${JSON.stringify(decoding)}\n`);
-		const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', opts.thresholds, '--decoding', JSON.stringify(decoding)]);
+		const report = benchD3llm(opts.thresholds, decoding);
 		sweep.push(...report.results.map((row) => rowSummary(row, decoding)));
 	}
 }
@@ -161,13 +167,13 @@ function tuneLengthSlack(chosen, offRow) {
 function measureMultiLine(chosen, decoding) {
 	process.stderr.write(`tune: multi-line ${JSON.stringify(decoding)}\n`);
 	const shape = ['--cut', 'none', '--as-inserted', '--max-tokens', opts['multi-max-tokens']];
-	const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', String(chosen.threshold), '--decoding', JSON.stringify(decoding)], opts['multi-data'], shape);
+	const report = benchD3llm(chosen.threshold, decoding, opts['multi-data'], shape);
 	return rowSummary(report.results[0], {});
 }
 
 function measureSingleLine(chosen, decoding) {
 	process.stderr.write(`tune: single-line ${JSON.stringify(decoding)}\n`);
-	const report = bench(['--model', opts.model, '--decoders', 'd3llm', '--thresholds', String(chosen.threshold), '--decoding', JSON.stringify(decoding)]);
+	const report = benchD3llm(chosen.threshold, decoding);
 	return singleLineSummary(report.results[0]);
 }
 
@@ -177,8 +183,7 @@ function singleLineSummary(row) {
 
 /** The length-cap rows of --reuse-sweep's run, by cap, when that run chose the same settings on the same multi-line file and budget (else none). */
 function earlierLengthRows(chosen) {
-	if (!opts['reuse-sweep']) return new Map();
-	const tuning = JSON.parse(fs.readFileSync(opts['reuse-sweep'], 'utf8')).tuning ?? {};
+	const tuning = earlierTuning ?? {};
 	const same = ['threshold', 'blockSize', 'eosAtLeftmostOnly'].every((key) => tuning.chosen?.[key] === chosen[key]);
 	const sameData = tuning.lengthSlack?.data === path.basename(opts['multi-data']) && tuning.lengthSlack?.maxTokens === Number(opts['multi-max-tokens']);
 	const rows = same && sameData ? tuning.lengthSlack.sweep ?? [] : [];
@@ -195,9 +200,10 @@ function pickAmongAccurate(rows, prefer) {
 	return { top, pick: accurate.reduce((a, b) => (prefer(b, a) > 0 ? b : a)) };
 }
 
-function readSweep(file) {
+/** The `tuning` object of an earlier output of this script (--reuse-sweep), read once for both stages. */
+function readEarlierTuning(file) {
 	try {
-		return JSON.parse(fs.readFileSync(file, 'utf8')).tuning?.sweep ?? [];
+		return JSON.parse(fs.readFileSync(file, 'utf8')).tuning ?? {};
 	} catch (e) {
 		console.error(`tune: cannot read the sweep of ${file}: ${e.message}`);
 		process.exit(2);
