@@ -18,6 +18,10 @@ canvas). Only middle/EOS positions are candidates for masking; known text never 
 line-aligned 1-3 lines most of the time, otherwise a random (possibly mid-line) span, at most 64
 tokens; a few single-FIM examples have an empty middle (all EOS).
 
+Snippets (``snippet``, train.py ``--snippet-share``): a share of the training windows is first cut to 2-12 whole
+lines, then laid out as above, so short files and holes with little context on both sides are seen too (the
+editor's small files; docs/examples). Validation never cuts, so its losses stay comparable across runs.
+
 Boundary re-tokenisation (``heal``): joint tokenisation glues a newline to the next line's indentation,
 while the engine tokenises prefix, middle and suffix separately; at 70% of the span edges such a token
 is split as separate tokenisation would split it (table from corpus/boundary_table.js), so the model
@@ -63,13 +67,19 @@ def newline_table(tokenizer_json: str) -> np.ndarray:
 
 
 class Tables:
-    """Token tables the layouts need: newline tokens, and the split of newline+indent tokens."""
+    """Token tables the layouts need (newline tokens, the split of newline+indent tokens) and the share of
+    training windows cut to a snippet (``snippet``; 0 for validation, so its numbers stay comparable)."""
 
     def __init__(self, nl: np.ndarray, split: Optional[Dict[int, Tuple[List[int], List[int]]]] = None,
-                 heal_prob: float = 0.7) -> None:
+                 heal_prob: float = 0.7, snippet_share: float = 0.0) -> None:
         self.nl = nl
         self.split = split or {}
         self.heal_prob = heal_prob
+        self.snippet_share = snippet_share
+
+    def with_snippets(self, share: float) -> "Tables":
+        """The same tables with ``share`` of the windows cut to snippets (the training stream's)."""
+        return Tables(self.nl, self.split, self.heal_prob, share)
 
 
 def load_tables(tok_dir: str) -> Tables:
@@ -149,6 +159,24 @@ class TokenSplit:
 
     def order(self, seed: int, epoch: int) -> np.ndarray:
         return np.random.default_rng([seed, epoch, 7]).permutation(len(self))
+
+
+# ------------------------------------------------------------------------------------------ snippets
+SNIPPET_LINES = (2, 12)
+
+
+def snippet(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A few whole lines of window x (2-12; from its first line half of the time, a file's head when the
+    window opens the file), so the model also fills holes in short pieces of code with little context on
+    either side, as in a small file or a scratch buffer; windows of fewer lines come back whole."""
+    starts = np.concatenate(([0], 1 + np.nonzero(nl[x[:-1]])[0]))
+    lo, hi = SNIPPET_LINES
+    if len(starts) <= lo:
+        return x
+    first = 0 if rng.random() < 0.5 else int(rng.integers(len(starts) - lo))
+    last = first + int(rng.integers(lo, hi + 1))
+    end = int(starts[last]) if last < len(starts) else len(x)
+    return x[int(starts[first]):end]
 
 
 # ------------------------------------------------------------------------------------------ spans
@@ -413,6 +441,11 @@ class ParallelStream:
 
 
 def make_example(kind: str, x: np.ndarray, nl, rng: np.random.Generator, seq_len: int):
+    """One training sequence of window x; with Tables.snippet_share > 0, that share of the windows is first cut
+    to a snippet (the same windows for both kinds, so the AR twin sees the same data)."""
+    share = getattr(nl, "snippet_share", 0.0)
+    if share > 0 and rng.random() < share:
+        x = snippet(x, _tables(nl).nl, rng)
     if kind == "diffusion":
         return diffusion_example(x, nl, rng, seq_len)
     return ar_example(x, nl, rng, seq_len)

@@ -91,6 +91,10 @@ def training_record(extra: dict, trained_ctx: int, sources: dict, tokenizer_path
                       "trainedOnBytes": stats.get("sample", {}).get("bytes"),
                       "bytesPerToken": stats.get("check", {}).get("bytesPerToken")},
     }
+    if extra.get("snippet_share"):
+        training["snippetShare"] = extra["snippet_share"]  # windows cut to 2-12 lines (data.snippet)
+    if extra.get("batch"):
+        training["batchSequences"] = extra["batch"]
     training.update(initialisation_record(extra))
     if training_json:
         with open(training_json) as f:

@@ -76,6 +76,8 @@ def training_parser() -> argparse.ArgumentParser:
     ap.add_argument("--eval-minutes", type=float, default=10.0)
     ap.add_argument("--val-seqs", type=int, default=64)
     ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--snippet-share", type=float, default=0.0,
+                    help="share of the training windows cut to a snippet of 2-12 lines (data.snippet; 0: none)")
     ap.add_argument("--max-files", type=int, default=None, help="use only the first N files of each split")
     ap.add_argument("--logit-shift", action="store_true",
                     help="diffusion with the Dream convention: row i predicts position i+1")
@@ -106,6 +108,8 @@ def check_training_args(ap: argparse.ArgumentParser, args) -> None:
         ap.error("--objective distill needs --trajectories FILE and --init-from TEACHER/model.pt")
     if args.mix_mdlm < 0 or args.entropy_weight < 0:
         ap.error("--mix-mdlm and --entropy-weight must not be negative")
+    if not 0 <= args.snippet_share <= 1:
+        ap.error("--snippet-share must be in [0, 1]")
     for flag, path in (("--trajectories", args.trajectories), ("--init-from", args.init_from)):
         if path and not os.path.isfile(path):
             ap.error("%s %s: no such file" % (flag, path))

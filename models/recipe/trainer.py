@@ -107,9 +107,10 @@ class Trainer:
         if self.on_gpu:
             self._prepare_gpu()
         self._install_signal_handlers()  # before the data workers start: they inherit the handlers
-        self.stream = make_stream(args, self.train_split, self.nl, self.state["data"],
+        train_nl = self.nl.with_snippets(args.snippet_share)
+        self.stream = make_stream(args, self.train_split, train_nl, self.state["data"],
                                   lambda: self.state["tokens"] / max(1, args.max_tokens))
-        self.mix = D.Stream(self.train_split, self.nl, "diffusion", args.batch, args.seed + 1,
+        self.mix = D.Stream(self.train_split, train_nl, "diffusion", args.batch, args.seed + 1,
                             **self.state.get("mix_data", {})) \
             if args.objective == "distill" and args.mix_mdlm > 0 else None
         self.val_batches = validation_batches(args, self.val_split, self.nl)
@@ -183,7 +184,8 @@ class Trainer:
         extra = {"objective": args.objective, "seq_len": args.seq_len, "init_from": args.init_from,
                  "logit_shift": config.logit_shift and args.objective != "ar",  # diffusion, shifted logits
                  "step": state["step"], "tokens": state["tokens"],
-                 "train_seconds": state["elapsed"], "history": state["history"][-20:],
+                 "train_seconds": state["elapsed"], "history": state["history"][-20:], "batch": args.batch,
+                 "snippet_share": args.snippet_share,
                  "size": run_size(args, config.to_dict())}
         if self.on_gpu:
             extra["hardware"] = hardware_note(self.device)

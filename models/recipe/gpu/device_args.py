@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="train.py --attention: fused kernel when it checks out (auto) or the written-out math")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--seq-len", type=int, default=256)
+    ap.add_argument("--snippet-share", type=float, default=0.0,
+                    help="train.py --snippet-share: training windows cut to 2-12 lines (ar / diffusion stages)")
     ap.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (ar / diffusion stage)")
     ap.add_argument("--dream-lr", type=float, default=5e-4, help="peak learning rate of the dream stage")
     ap.add_argument("--warmup-share", type=float, default=0.02, help="warmup tokens as a share of a stage's")
@@ -72,6 +74,8 @@ def check_args(ap: argparse.ArgumentParser, args) -> None:
         ap.error("set $OUT or --out: the folder whose files come back")
     if args.minutes <= 0 or args.hard_minutes <= 0 or not 0 < args.ar_share < 1 or args.batch < 1:
         ap.error("--minutes and --hard-minutes must be positive, --ar-share in (0, 1), --batch >= 1")
+    if not 0 <= args.snippet_share <= 1:
+        ap.error("--snippet-share must be in [0, 1]")
     if args.objective == "distill" and not args.init_from:
         ap.error("--objective distill needs --init-from: the diffusion model to distill (model.pt or bundle folder)")
     if not 0 < args.teacher_share < 1 or min(args.teacher_count, args.teacher_per_step, args.teacher_max_budget) < 1:

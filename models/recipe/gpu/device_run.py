@@ -102,7 +102,7 @@ def train_command(args, data: str, stage: dict, run: str, max_tokens: int, max_m
            "--seed", str(args.seed), "--data-workers", str(args.data_workers), "--val-batch", "16",
            "--val-seqs", str(args.val_seqs), "--eval-minutes", str(args.eval_minutes),
            "--ckpt-minutes", str(args.ckpt_minutes), "--log-every", str(log_every or args.log_every),
-           "--threads", str(args.threads), "--attention", args.attention]
+           "--threads", str(args.threads), "--attention", args.attention, "--snippet-share", str(args.snippet_share)]
     if stage["objective"] == "diffusion" and stage["logit_shift"]:
         cmd.append("--logit-shift")
     if stage["objective"] == "distill":

@@ -1,4 +1,4 @@
-"""data.py layouts: the EOS-padded budget of a middle must not give away the middle's length, since the engine
+"""data.py layouts: snippets (short pieces of a window) and the EOS-padded budget of a middle must not give away the middle's length, since the engine
 asks for a fixed budget (24 tokens for a single-line inline completion, 64 or 96 otherwise) whatever the length.
 
 Run: PYENV_VERSION=system python3 -m unittest models/recipe/tests/test_data_layout.py
@@ -37,6 +37,64 @@ class BudgetTest(unittest.TestCase):
         seen = {D.sample_budget(5, rng) for _ in range(2000)}
         self.assertEqual(seen, set(D.BUDGETS))
 
+
+NEWLINE = 10
+
+
+def window_of_lines(rng, lines=40):
+    """Token ids 11..59 in lines of 1-8 tokens, each ended by the newline token."""
+    parts = [np.append(rng.integers(11, 60, size=int(rng.integers(1, 9))), NEWLINE) for _ in range(lines)]
+    return np.concatenate(parts).astype(np.int64)
+
+
+def newline_table():
+    nl = np.zeros(64, dtype=bool)
+    nl[NEWLINE] = True
+    return nl
+
+
+class SnippetTest(unittest.TestCase):
+    def test_a_snippet_is_two_to_twelve_whole_lines_of_the_window(self):
+        rng = np.random.default_rng(3)
+        nl = newline_table()
+        from_head = 0
+        for _ in range(300):
+            x = window_of_lines(rng)
+            piece = D.snippet(x, nl, rng)
+            starts = [0] + [i + 1 for i in range(len(x) - 1) if x[i] == NEWLINE]
+            at = [s for s in starts if np.array_equal(x[s:s + len(piece)], piece)]
+            self.assertTrue(at, "not a slice of the window starting at a line start")
+            from_head += at[0] == 0
+            self.assertEqual(piece[-1], NEWLINE)  # ends with its last line's newline
+            self.assertTrue(2 <= int(np.sum(piece == NEWLINE)) <= 12, piece)
+        self.assertTrue(100 < from_head < 220, from_head)  # about half open at the window's first line
+
+    def test_a_window_of_two_lines_or_fewer_stays_whole(self):
+        x = np.array([11, 12, NEWLINE, 13, 14], dtype=np.int64)
+        self.assertIs(D.snippet(x, newline_table(), np.random.default_rng(0)), x)
+
+    def test_share_zero_leaves_the_stream_as_it_was(self):
+        tables = D.Tables(newline_table())
+        x = window_of_lines(np.random.default_rng(4), lines=60)
+        for seed in range(20):
+            for kind, make in (("diffusion", D.diffusion_example), ("ar", D.ar_example)):
+                a = D.make_example(kind, x, tables, np.random.default_rng(seed), 256)
+                b = make(x, tables, np.random.default_rng(seed), 256)
+                self.assertTrue(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]), (kind, seed))
+
+    def test_training_tables_cut_windows_and_validation_tables_do_not(self):
+        tables = D.Tables(newline_table())
+        training = tables.with_snippets(1.0)
+        self.assertEqual(tables.snippet_share, 0.0)
+        x = window_of_lines(np.random.default_rng(5), lines=60)[:256]
+
+        def known_tokens(t, s):  # tokens that are not middle / EOS candidates
+            return int(np.sum(~D.make_example("diffusion", x, t, np.random.default_rng(s), 256)[1]))
+        most = 12 * 9 + 2  # 12 lines of at most 9 tokens, +2 for boundary re-tokenisation
+        self.assertLessEqual(max(known_tokens(training, s) for s in range(50)), most)
+        self.assertGreater(max(known_tokens(tables, s) for s in range(50)), most)
+        ar = [len(D.make_example("ar", x, training, np.random.default_rng(s), 256)[0]) for s in range(50)]
+        self.assertLessEqual(max(ar), most + 4)  # + the 4 control tokens
 
 if __name__ == "__main__":
     unittest.main()

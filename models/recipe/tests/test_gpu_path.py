@@ -188,7 +188,8 @@ class GpuPathTest(unittest.TestCase):
         r = run(["models/recipe/gpu/device_train.sh", "--device", "cpu", "--size", "tiny", "--objective", "ar+dream",
                  "--data", packed, "--work", work, "--minutes", "0.2", "--hard-minutes", "1.5",
                  "--batch", "4", "--seq-len", "128", "--probe-steps", "3", "--data-workers", "2", "--threads", "1",
-                 "--log-every", "5", "--eval-reserve", "0", "--val-seqs", "8", "--chunk-bytes", "40000"], env=env)
+                 "--log-every", "5", "--eval-reserve", "0", "--val-seqs", "8", "--chunk-bytes", "40000",
+                 "--snippet-share", "0.3"], env=env)
         self.assertIn("done: status ok", r.stdout)
         files = sorted(os.listdir(out))
         chunks = [f for f in files if f.startswith("weights.")]
