@@ -157,6 +157,10 @@ class TokenSplit:
         n = self.seq_len if length is None else length
         return np.asarray(self.tokens[s:min(end, s + n)], dtype=np.int64)
 
+    def opens_file(self, i: int) -> bool:
+        """Does window i start at its file's first token?"""
+        return int(self.win_start[i]) == int(self.offsets[self.win_file[i]])
+
     def order(self, seed: int, epoch: int) -> np.ndarray:
         return np.random.default_rng([seed, epoch, 7]).permutation(len(self))
 
@@ -165,18 +169,25 @@ class TokenSplit:
 SNIPPET_LINES = (2, 12)
 
 
-def snippet(x: np.ndarray, nl: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A few whole lines of window x (2-12; from its first line half of the time, a file's head when the
-    window opens the file), so the model also fills holes in short pieces of code with little context on
-    either side, as in a small file or a scratch buffer; windows of fewer lines come back whole."""
-    starts = np.concatenate(([0], 1 + np.nonzero(nl[x[:-1]])[0]))
+def snippet(x: np.ndarray, tables: "Tables", rng: np.random.Generator, file_head: bool = False) -> np.ndarray:
+    """2-12 whole lines of window x, so the model also fills holes in short pieces of code with little context
+    on either side, as in a small file or a scratch buffer. Lines start after a newline token (or at the
+    window's start when it opens a file: ``file_head``, then half of the snippets are the file's head); the
+    indentation a newline token carries for the line after the snippet is cut off (``Tables.split``). Windows
+    with fewer whole lines come back as they are."""
+    starts = 1 + np.nonzero(tables.nl[x[:-1]])[0]
+    if file_head:
+        starts = np.concatenate(([0], starts))
     lo, hi = SNIPPET_LINES
-    if len(starts) <= lo:
+    if len(starts) < lo + 1:
         return x
-    first = 0 if rng.random() < 0.5 else int(rng.integers(len(starts) - lo))
-    last = first + int(rng.integers(lo, hi + 1))
-    end = int(starts[last]) if last < len(starts) else len(x)
-    return x[int(starts[first]):end]
+    first = 0 if file_head and rng.random() < 0.5 else int(rng.integers(len(starts) - lo))
+    last = min(first + int(rng.integers(lo, hi + 1)), len(starts) - 1)
+    piece = np.asarray(x[int(starts[first]):int(starts[last])], dtype=np.int64)
+    glued = tables.split.get(int(piece[-1]))
+    if glued is not None:
+        piece = np.concatenate((piece[:-1], glued[0])).astype(np.int64)
+    return piece
 
 
 # ------------------------------------------------------------------------------------------ spans
@@ -359,7 +370,8 @@ class Stream:
             w = int(self._order[self.index])
             rng = np.random.default_rng([self.seed, self.epoch, self.index])
             self.index += 1
-            out.append(make_example(self.kind, self.split.window(w), self.nl, rng, self.split.seq_len))
+            out.append(make_example(self.kind, self.split.window(w), self.nl, rng, self.split.seq_len,
+                                    self.split.opens_file(w)))
         return collate(out)
 
 
@@ -379,7 +391,8 @@ def batch_at(split: TokenSplit, nl, kind: str, batch: int, seed: int, position: 
             orders.clear()  # one epoch's permutation at a time
             orders[epoch] = split.order(seed, epoch)
         rng = np.random.default_rng([seed, epoch, index])
-        out.append(make_example(kind, split.window(int(orders[epoch][index])), nl, rng, split.seq_len))
+        w = int(orders[epoch][index])
+        out.append(make_example(kind, split.window(w), nl, rng, split.seq_len, split.opens_file(w)))
     return collate(out)
 
 
@@ -440,12 +453,13 @@ class ParallelStream:
             it._shutdown_workers()
 
 
-def make_example(kind: str, x: np.ndarray, nl, rng: np.random.Generator, seq_len: int):
+def make_example(kind: str, x: np.ndarray, nl, rng: np.random.Generator, seq_len: int, file_head: bool = False):
     """One training sequence of window x; with Tables.snippet_share > 0, that share of the windows is first cut
-    to a snippet (the same windows for both kinds, so the AR twin sees the same data)."""
+    to a snippet (the same windows for both kinds, so the AR twin sees the same data); ``file_head``: x opens
+    its file."""
     share = getattr(nl, "snippet_share", 0.0)
     if share > 0 and rng.random() < share:
-        x = snippet(x, _tables(nl).nl, rng)
+        x = snippet(x, _tables(nl), rng, file_head)
     if kind == "diffusion":
         return diffusion_example(x, nl, rng, seq_len)
     return ar_example(x, nl, rng, seq_len)

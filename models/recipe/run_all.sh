@@ -62,6 +62,8 @@ echo "== 2/6 tokenizer"
 echo "== 3/6 pre-tokenise"
 [ -f "$DATA/tok/train.bin" ] || node models/recipe/corpus/pretokenize.js --corpus "$DATA/corpus" \
   --tokenizer "$DATA/tokenizer/tokenizer.json" --out "$DATA/tok"
+[ -f "$DATA/tok/boundary.json" ] || node models/recipe/corpus/boundary_table.js "$DATA/tok/tokenizer.json" \
+  "$DATA/tok/boundary.json"  # the split of newline+indent tokens (data.py; packed for the device)
 [ -f "$DATA/val_single_line.jsonl" ] || $PY models/recipe/eval_infill.py extract \
   --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_single_line.jsonl"
 [ -f "$DATA/val_mid_line.jsonl" ] || $PY models/recipe/eval_infill.py extract --cursor mid \

@@ -54,24 +54,39 @@ def newline_table():
 
 
 class SnippetTest(unittest.TestCase):
+    def check_lines(self, x, piece, file_head):
+        """The start of piece in x; piece must be a slice of whole lines of x ending with a newline."""
+        starts = ([0] if file_head else []) + [i + 1 for i in range(len(x) - 1) if x[i] == NEWLINE]
+        at = [s for s in starts if np.array_equal(x[s:s + len(piece)], piece)]
+        self.assertTrue(at, "not a slice of the window starting at a line start")
+        self.assertEqual(piece[-1], NEWLINE)  # ends with its last line's newline
+        self.assertTrue(2 <= int(np.sum(piece == NEWLINE)) <= 12, piece)
+        return at[0]
+
     def test_a_snippet_is_two_to_twelve_whole_lines_of_the_window(self):
         rng = np.random.default_rng(3)
-        nl = newline_table()
-        from_head = 0
+        tables = D.Tables(newline_table())
+        heads = 0
         for _ in range(300):
             x = window_of_lines(rng)
-            piece = D.snippet(x, nl, rng)
-            starts = [0] + [i + 1 for i in range(len(x) - 1) if x[i] == NEWLINE]
-            at = [s for s in starts if np.array_equal(x[s:s + len(piece)], piece)]
-            self.assertTrue(at, "not a slice of the window starting at a line start")
-            from_head += at[0] == 0
-            self.assertEqual(piece[-1], NEWLINE)  # ends with its last line's newline
-            self.assertTrue(2 <= int(np.sum(piece == NEWLINE)) <= 12, piece)
-        self.assertTrue(100 < from_head < 220, from_head)  # about half open at the window's first line
+            self.assertGreater(self.check_lines(x, D.snippet(x, tables, rng), False), 0)  # never a cut line
+            heads += self.check_lines(x, D.snippet(x, tables, rng, file_head=True), True) == 0
+        self.assertTrue(100 < heads < 220, heads)  # about half of a file's snippets open at its head
+
+    def test_the_indentation_after_the_last_line_is_cut_off(self):
+        glued = 61  # a newline token carrying the next line's indentation, split into NEWLINE + 62
+        nl = newline_table()
+        nl[glued] = True
+        tables = D.Tables(nl, {glued: ([NEWLINE], [62])})
+        x = np.array([11, glued, 12, 13, glued, 14, NEWLINE, 15, glued, 16], dtype=np.int64)
+        for seed in range(20):
+            piece = D.snippet(x, tables, np.random.default_rng(seed))
+            self.assertEqual(piece[-1], NEWLINE)
+            self.assertNotIn(62, piece)
 
     def test_a_window_of_two_lines_or_fewer_stays_whole(self):
         x = np.array([11, 12, NEWLINE, 13, 14], dtype=np.int64)
-        self.assertIs(D.snippet(x, newline_table(), np.random.default_rng(0)), x)
+        self.assertIs(D.snippet(x, D.Tables(newline_table()), np.random.default_rng(0)), x)
 
     def test_share_zero_leaves_the_stream_as_it_was(self):
         tables = D.Tables(newline_table())
