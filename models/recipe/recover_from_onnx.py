@@ -94,6 +94,19 @@ def recover(model_dir: str, max_positions: int = 0) -> Tuple[DiffusionLM, dict]:
         return _recover_with(config_from_manifest(manifest, max_positions, tie=False), shipped), manifest
 
 
+def without_transposed_copies(shipped: Dict[str, np.ndarray], pairing: Dict[str, Tuple[str, bool]]
+                              ) -> Dict[str, np.ndarray]:
+    """The shipped initialisers less those the trace does not have that are the exact transpose of one it has:
+    exports before 2026-11-28 stored a tied embedding a second time, transposed, for the output projection."""
+    kept = dict(shipped)
+    for name in set(shipped) - set(pairing):
+        arr = shipped[name]
+        if arr.ndim == 2 and any(shipped[k].shape == arr.T.shape and np.array_equal(shipped[k], arr.T)
+                                 for k in pairing if k in shipped):
+            del kept[name]
+    return kept
+
+
 def _recover_with(cfg: ModelConfig, shipped: Dict[str, np.ndarray]) -> DiffusionLM:
     torch.manual_seed(0)
     probe = DiffusionLM(cfg)
@@ -101,6 +114,7 @@ def _recover_with(cfg: ModelConfig, shipped: Dict[str, np.ndarray]) -> Diffusion
         for p in probe.parameters():
             p.copy_(torch.randn_like(p))
     pairing = trace_pairing(probe)
+    shipped = without_transposed_copies(shipped, pairing)
     if set(shipped) != set(pairing):
         missing = sorted(set(shipped) ^ set(pairing))[:5]
         raise ValueError("model.onnx does not match the exporter's trace of model.json (e.g. %s)" % missing)

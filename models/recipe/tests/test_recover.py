@@ -73,6 +73,36 @@ class RecoverTest(unittest.TestCase):
         src, folder = self.export_random("half", fp16_weights=True, tie_embeddings=True, logit_shift=True)
         self.assert_round_trip(src, folder, fp16_weights=True)
 
+    def big_initializers(self, folder):
+        """Names of the initialisers of a folder's model.onnx with a vocabulary-sized matrix (97 x 32)."""
+        import onnx
+        return [i.name for i in onnx.load(os.path.join(folder, "model.onnx")).graph.initializer
+                if int(np.prod(i.dims)) == 97 * 32]
+
+    def test_a_tied_embedding_is_stored_once_and_an_untied_head_is_kept(self):
+        _, tied = self.export_random("once", fp16_weights=True, tie_embeddings=True, logit_shift=True)
+        self.assertEqual(len(self.big_initializers(tied)), 1)
+        _, untied = self.export_random("twice", causal=True, logit_shift=True)
+        self.assertEqual(len(self.big_initializers(untied)), 2)
+
+    def test_an_export_holding_the_tied_embedding_twice_still_recovers(self):
+        """Files exported before share_tied_embedding (the shipped models up to 2026-11-27) hold a transposed copy."""
+        import onnx
+        from onnx import numpy_helper
+        src, folder = self.export_random("old-style", tie_embeddings=True, logit_shift=True)
+        path = os.path.join(folder, "model.onnx")
+        proto = onnx.load(path)
+        tied = next(n for n in proto.graph.node if n.op_type == "Transpose" and n.name.endswith("__tied"))
+        table = next(numpy_helper.to_array(i) for i in proto.graph.initializer if i.name == tied.input[0])
+        proto.graph.node.remove(tied)
+        proto.graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(table.T), tied.output[0]))
+        onnx.save(proto, path)
+        self.assertEqual(len(self.big_initializers(folder)), 2)
+        model, _ = recover(folder, 0)
+        ids = torch.randint(0, 97, (1, 9))
+        with torch.no_grad():
+            torch.testing.assert_close(model.eval()(ids), src.eval()(ids))
+
     def test_writes_a_float16_bundle_that_a_gpu_session_reads(self):
         src, folder = self.export_random("for-bundle", fp16_weights=True, tie_embeddings=True, logit_shift=True)
         out = os.path.join(self.scratch, "bundle")
