@@ -70,6 +70,9 @@ echo "== 3/6 pre-tokenise"
   --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_mid_line.jsonl"
 [ -f "$DATA/val_after_space.jsonl" ] || $PY models/recipe/eval_infill.py extract --cursor space \
   --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_after_space.jsonl"
+# the same holes with 4 lines before and 2 after: short context, as in docs/examples and small files
+[ -f "$DATA/val_short_space.jsonl" ] || $PY models/recipe/eval_infill.py extract --cursor space \
+  --prompt-lines 4 --suffix-lines 2 --corpus "$DATA/corpus/val.jsonl" --out "$DATA/val_short_space.jsonl"
 
 if [ "$MODE" = gpu-prepare ]; then
   # The shipped model.onnx files would take most of the 64 MiB that travels to the device: set them aside

@@ -5,6 +5,8 @@
  * JSONL; models/recipe/run_all.sh) and the 512-entry test-fixture tokenizer in
  * test/fixtures/models/tiny-random (from plain files; models/recipe/make_fixture.py).
  *
+ * Options: tokenizer_options.js; vocabulary assembly, styles and byte symbols: bpe_assembly.js.
+ *
  * Usage:
  *   node train_tokenizer.js [--corpus train.jsonl] [--sample-mb 25] [--sample-every 14]   corpus input
  *        [--out tokenizer.json] [--vocab 8192] [--style shipped|fixture]
@@ -52,163 +54,13 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
+const { InputError, parseArgs, requireFile, validationFile } = require('./tokenizer_options');
+const { PRE_TOKENIZERS, SPECIALS, buildVocabulary, swapNewlineSymbols, tokenizerJson } = require('./bpe_assembly');
 
-const SPECIALS = ['<|pad|>', '<|endofmiddle|>', '<|mask|>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>'];
-const BASE_VOCAB = SPECIALS.length + 256;
-// Qwen2's pre-tokenization pattern (from the public Qwen2 tokenizer.json).
-const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 const VAL_FILES = 200;
 const VAL_CHARS = 20000;
 const FILE_SAMPLE_CHARS = 4000;
 const NON_ASCII_SAMPLE = '\n\tünïcødé ✓ 𝄞\r\n';
-const BYTE_SYMBOLS = byteSymbols();
-
-const DEFAULTS = {
-  corpus: '/work/d3llm-data/corpus/train.jsonl',
-  out: '/work/d3llm-data/tokenizer/tokenizer.json',
-  sampleMb: '25',
-  sampleEvery: '14',
-  vocab: '8192',
-  style: 'shipped',
-};
-const OPTIONS = { corpus: 'corpus', out: 'out', 'sample-mb': 'sampleMb', 'sample-every': 'sampleEvery', vocab: 'vocab', style: 'style' };
-const USAGE = 'usage: train_tokenizer.js [--corpus train.jsonl] [--sample-mb MB] [--sample-every N] [--out tokenizer.json]\n' +
-  '         [--vocab N] [--style shipped|fixture] [FILE...]   (FILEs instead of --corpus: train on plain files)';
-
-const PRE_TOKENIZERS = {
-  gpt2: {
-    forTraining: (tk) => tk.byteLevelPreTokenizer(false, true),
-    json: byteLevelJson(true),
-    decoder: byteLevelJson(true),
-  },
-  qwen2: {
-    forTraining: (tk) => tk.sequencePreTokenizer([
-      tk.splitPreTokenizer(QWEN2_SPLIT, 'isolated', false),
-      tk.byteLevelPreTokenizer(false, false),
-    ]),
-    json: {
-      type: 'Sequence',
-      pretokenizers: [
-        { type: 'Split', pattern: { Regex: QWEN2_SPLIT }, behavior: 'Isolated', invert: false },
-        byteLevelJson(false),
-      ],
-    },
-    decoder: byteLevelJson(false),
-  },
-};
-
-const STYLES = {
-  shipped: { preTokenizer: 'gpt2', alphabet: 'byte-value', keepDuplicateMerges: true, pretty: false },
-  fixture: { preTokenizer: 'qwen2', alphabet: 'table', keepDuplicateMerges: false, pretty: true },
-};
-
-/** Bad input: reported as one line, without a stack trace. */
-class InputError extends Error {}
-
-function byteLevelJson(useRegex) {
-  return { type: 'ByteLevel', add_prefix_space: false, trim_offsets: useRegex, use_regex: useRegex };
-}
-
-// ---------------------------------------------------------------- arguments
-
-function parseArgs(argv) {
-  const given = {};
-  const files = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith('--')) { files.push(argv[i]); continue; }
-    const name = argv[i].slice(2);
-    if (!Object.hasOwn(OPTIONS, name)) throw new InputError(`unknown option ${argv[i]}\n${USAGE}`);
-    if (i + 1 >= argv.length) throw new InputError(`${argv[i]} needs a value\n${USAGE}`);
-    given[OPTIONS[name]] = argv[++i];
-  }
-  if (files.length > 0) {
-    if ('corpus' in given) throw new InputError(`give either --corpus or plain FILEs, not both\n${USAGE}`);
-    for (const k of ['sampleMb', 'sampleEvery']) {
-      if (k in given) throw new InputError(`--${optionName(k)} applies only to --corpus input\n${USAGE}`);
-    }
-  }
-  const raw = { ...DEFAULTS, ...given };
-  return {
-    corpus: files.length > 0 ? null : raw.corpus,
-    files,
-    out: raw.out,
-    vocab: integerOption('vocab', raw.vocab, BASE_VOCAB, ` (${SPECIALS.length} special tokens + 256 byte symbols)`),
-    sampleMb: positiveNumberOption('sample-mb', raw.sampleMb),
-    sampleEvery: integerOption('sample-every', raw.sampleEvery, 1, ''),
-    style: styleOption(raw.style),
-  };
-}
-
-function optionName(key) {
-  return Object.keys(OPTIONS).find((name) => OPTIONS[name] === key);
-}
-
-function integerOption(name, text, min, why) {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min) throw new InputError(`--${name} must be an integer >= ${min}${why}, got "${text}"`);
-  return n;
-}
-
-function positiveNumberOption(name, text) {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InputError(`--${name} must be a number > 0, got "${text}"`);
-  return n;
-}
-
-function styleOption(text) {
-  if (!Object.hasOwn(STYLES, text)) {
-    throw new InputError(`--style must be one of ${Object.keys(STYLES).join(', ')}, got "${text}"`);
-  }
-  return STYLES[text];
-}
-
-function requireFile(file, what) {
-  let stat;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new InputError(`${what} ${file} not found`);
-  }
-  if (!stat.isFile()) throw new InputError(`${what} ${file} is not a file`);
-}
-
-/** The corpus's validation split: val.jsonl next to train.jsonl (other names: the corpus file itself). */
-function validationFile(corpus) {
-  return corpus.replace(/train\.jsonl$/, 'val.jsonl');
-}
-
-// ---------------------------------------------------------------- byte-level symbols
-
-/** The GPT-2 byte -> printable unicode symbol table used by ByteLevel, indexed by byte value. */
-function byteSymbols() {
-  const bs = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = bs.slice();
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n);
-      n++;
-    }
-  }
-  const table = new Array(256);
-  bs.forEach((b, i) => (table[b] = String.fromCharCode(cs[i])));
-  return table;
-}
-
-/** The 256 byte symbols in vocabulary order: by byte value, or in GPT-2 table order (= sorted symbols). */
-function byteAlphabet(order) {
-  return order === 'table' ? BYTE_SYMBOLS.slice().sort() : BYTE_SYMBOLS;
-}
-
-/** Undo the \n -> \v substitution of the corpus sample in one token. */
-function swapNewlineSymbols(token) {
-  const [NL, VT] = [BYTE_SYMBOLS[10], BYTE_SYMBOLS[11]];
-  return token.replace(/[\u010a\u010b]/g, (c) => (c === NL ? VT : NL));
-}
 
 // ---------------------------------------------------------------- corpus input
 
@@ -274,43 +126,6 @@ function trainRawMerges(tk, files, preTokenizer, rawPath) {
   tok.save(rawPath, false);
   const raw = JSON.parse(fs.readFileSync(rawPath, 'utf8'));
   return raw.model.merges.map((m) => (Array.isArray(m) ? m : m.split(' ')));
-}
-
-/** Specials, the byte alphabet, then merge results: the first (vocabSize - 262) usable merges. */
-function buildVocabulary(pairs, vocabSize, style) {
-  const vocab = Object.create(null);
-  let next = 0;
-  const add = (token) => { if (vocab[token] === undefined) vocab[token] = next++; };
-  SPECIALS.forEach(add);
-  byteAlphabet(style.alphabet).forEach(add);
-  const merges = [];
-  for (const [left, right] of pairs) {
-    if (merges.length >= vocabSize - BASE_VOCAB) break;
-    if (vocab[left] === undefined || vocab[right] === undefined) throw new Error(`merge of unknown symbols ${left} ${right}`);
-    const isNew = vocab[left + right] === undefined;
-    add(left + right);
-    if (isNew || style.keepDuplicateMerges) merges.push([left, right]);
-  }
-  return { vocab, merges, size: next };
-}
-
-function tokenizerJson(vocab, merges, preTokenizer) {
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIALS.map((content, id) => ({
-      id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: preTokenizer.json,
-    post_processor: null,
-    decoder: preTokenizer.decoder,
-    model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges,
-    },
-  };
 }
 
 /** Compact JSON as built, or loaded (validated) and pretty-printed by the library. */
