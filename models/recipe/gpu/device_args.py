@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--data-workers", type=int, default=6)
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads of each train.py")
     ap.add_argument("--probe-steps", type=int, default=30)
-    ap.add_argument("--safety", type=float, default=0.92, help="planned tokens = rate x time x safety")
+    ap.add_argument("--safety", type=float, default=0.86,
+                    help="planned tokens = probe rate x time x safety (batch 128 trained at ~86 %% of its probe)")
     ap.add_argument("--eval-minutes", type=float, default=2.0)
     ap.add_argument("--eval-reserve", type=float, default=5.0, help="seconds per stage for periodic evaluations")
     ap.add_argument("--ckpt-minutes", type=float, default=2.0)
