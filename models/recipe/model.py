@@ -345,7 +345,32 @@ def model_device(model: torch.nn.Module) -> torch.device:
 
 
 def hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
-    """model.forward without the LM head (positions 0..n-1, key padding from ``attention``)."""
+    """model.forward without the LM head (positions 0..n-1, key padding from ``attention``); the compiled
+    body when ``enable_compile`` set one."""
+    body = model.__dict__.get(COMPILED_BODY)
+    return body(ids, attention) if body is not None else eager_hidden_states(model, ids, attention)
+
+
+COMPILED_BODY = "_compiled_body"
+
+
+def enable_compile(model: DiffusionLM) -> Tuple[bool, str]:
+    """Route ``hidden_states`` through ``torch.compile`` (dynamic shapes: batches differ in length), when this
+    PyTorch has it. Compilation happens at the first call; ``disable_compile`` undoes this (the trainer's
+    fallback when that first call fails). Kept out of the module's registry, so weights and state dicts
+    are unchanged."""
+    if not hasattr(torch, "compile"):
+        return False, "PyTorch %s has no torch.compile: eager" % torch.__version__
+    model.__dict__[COMPILED_BODY] = torch.compile(
+        lambda ids, attention: eager_hidden_states(model, ids, attention), dynamic=True)
+    return True, "torch.compile (dynamic shapes) of the network body"
+
+
+def disable_compile(model: DiffusionLM) -> None:
+    model.__dict__.pop(COMPILED_BODY, None)
+
+
+def eager_hidden_states(model: DiffusionLM, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
     b, n = ids.shape
     pos = torch.arange(n, device=ids.device).unsqueeze(0).expand(b, n)
     mask = model._mask(b, n, 0, attention, ids.device)

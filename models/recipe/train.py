@@ -90,6 +90,8 @@ def training_parser() -> argparse.ArgumentParser:
     ap.add_argument("--attention", choices=["auto", "written"], default="auto",
                     help="cuda: auto = PyTorch's fused scaled_dot_product_attention when it matches the "
                          "written-out math on a probe batch; written = always the written-out math")
+    ap.add_argument("--compile", action="store_true",
+                    help="train through torch.compile (PyTorch >= 2; eager when it is missing or the first step fails)")
     ap.add_argument("--data-workers", type=int, default=0,
                     help="build batches in N worker processes (same batches, same order; 0 = in this process)")
     ap.add_argument("--max-minutes", type=float, default=0.0,

@@ -22,7 +22,8 @@ import torch
 import data as D
 import distill as DL
 from devices import hardware_note, select_device, to_cpu
-from model import DiffusionLM, autocast_for, enable_fast_attention, load_checkpoint, save_checkpoint
+from model import (DiffusionLM, autocast_for, disable_compile, enable_compile, enable_fast_attention, load_checkpoint,
+                   save_checkpoint)
 from networks import build_model, run_size
 from objectives import batch_loss, evaluate, val_objective
 from optimisation import EMA, lr_at, make_optimizer
@@ -106,6 +107,10 @@ class Trainer:
             self._start()
         if self.on_gpu:
             self._prepare_gpu()
+        self.compile_pending = False
+        if args.compile:  # after the attention check, which runs the eager network
+            self.compile_pending, how = enable_compile(self.model)
+            self.log("compile: " + how)
         self._install_signal_handlers()  # before the data workers start: they inherit the handlers
         train_nl = self.nl.with_snippets(args.snippet_share)
         self.stream = make_stream(args, self.train_split, train_nl, self.state["data"],
@@ -210,8 +215,21 @@ class Trainer:
         return not (args.max_steps and state["step"] >= args.max_steps)
 
     def _step(self):
-        """One optimizer step; returns (loss, stats, learning rate, gradient norm)."""
+        """One optimizer step; returns (loss, stats, learning rate, gradient norm). The first step of a compiled
+        network compiles it; if that fails, the network is trained eagerly from then on (same batch)."""
         batch = self.stream.next()
+        if not self.compile_pending:
+            return self._step_on(batch)
+        self.compile_pending = False
+        try:
+            return self._step_on(batch)
+        except Exception as e:  # noqa: BLE001 - whatever the compiler raises, eager training still works
+            disable_compile(self.model)
+            self.opt.zero_grad(set_to_none=True)
+            self.log("compile: failed at the first step (%s: %s); eager" % (type(e).__name__, str(e)[:300]))
+            return self._step_on(batch)
+
+    def _step_on(self, batch):
         lr = lr_at(self.state["tokens"], self.args)
         for g in self.opt.param_groups:
             g["lr"] = lr

@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--probe-only", action="store_true", help="measure each stage's tokens/s, train nothing")
     ap.add_argument("--attention", choices=["auto", "written"], default="auto",
                     help="train.py --attention: fused kernel when it checks out (auto) or the written-out math")
+    ap.add_argument("--compile", action="store_true", help="train.py --compile (torch.compile; eager if it fails)")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--seq-len", type=int, default=256)
     ap.add_argument("--snippet-share", type=float, default=0.0,

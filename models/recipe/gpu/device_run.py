@@ -105,6 +105,8 @@ def train_command(args, data: str, stage: dict, run: str, max_tokens: int, max_m
            "--threads", str(args.threads), "--attention", args.attention, "--snippet-share", str(args.snippet_share)]
     if stage["objective"] == "diffusion" and stage["logit_shift"]:
         cmd.append("--logit-shift")
+    if args.compile:
+        cmd.append("--compile")
     if stage["objective"] == "distill":
         cmd += ["--trajectories", stage["trajectories"], "--mix-mdlm", str(args.distill_mix)]
     if init_path:

@@ -159,6 +159,48 @@ class GpuPathTest(unittest.TestCase):
         finally:
             par.close()
 
+    def train_with_compile(self, name, fake_compile):
+        """Three steps of a tiny run with --compile, torch.compile replaced by ``fake_compile``; the train.log."""
+        from train import check_training_args, training_parser
+        from trainer import Trainer
+        rundir = os.path.join(self.tmp, name)
+        ap = training_parser()
+        args = ap.parse_args(["--size", "tiny", "--data", self.src, "--run", rundir, "--max-steps", "3", "--batch", "4",
+                              "--seq-len", "128", "--val-seqs", "8", "--log-every", "1", "--compile"])
+        check_training_args(ap, args)
+        had, real = hasattr(torch, "compile"), getattr(torch, "compile", None)
+        torch.compile = fake_compile
+        try:
+            Trainer(args).run()
+        finally:
+            if had:
+                torch.compile = real
+            else:
+                del torch.compile
+        return read_text(os.path.join(rundir, "train.log"))
+
+    def test_compile_routes_the_network_body_through_the_compiler(self):
+        calls = []
+
+        def fake_compile(fn, dynamic=None):
+            def compiled(*a):
+                calls.append(dynamic)
+                return fn(*a)
+            return compiled
+        log = self.train_with_compile("run-compiled", fake_compile)
+        self.assertIn("compile: torch.compile (dynamic shapes)", log)
+        self.assertEqual(calls, [True] * 3)  # one body call per training step
+        self.assertIn("step 3 tokens", log)
+
+    def test_compile_falls_back_to_eager_when_the_first_step_fails(self):
+        def fake_compile(fn, dynamic=None):
+            def compiled(*a):
+                raise RuntimeError("fake compiler failure")
+            return compiled
+        log = self.train_with_compile("run-compile-fails", fake_compile)
+        self.assertIn("compile: failed at the first step (RuntimeError: fake compiler failure); eager", log)
+        self.assertIn("step 3 tokens", log)
+
     def test_sigterm_saves_and_stops(self):
         """What device_run.py relies on at a deadline: SIGTERM -> final evaluation, checkpoint, exit 0."""
         rundir = os.path.join(self.tmp, "run-sigterm")
