@@ -8,7 +8,8 @@
 # python3-onnx, python3-numpy, libopenblas0-pthread.
 #
 # Usage: models/recipe/run_all.sh        (CPU only, defaults below; about 2-3 h on an idle 2-core machine)
-#        models/recipe/run_all.sh gpu-prepare; <one device call>; models/recipe/run_all.sh gpu-finish FILES
+#        models/recipe/run_all.sh gpu-prepare; <one device call>; models/recipe/compare_candidate.sh FILES;
+#        models/recipe/run_all.sh gpu-finish FILES (if the candidate wins)
 #        (the shipped models: corpus here, 7 minutes of training on one H100, export + tuning here)
 #   MAX_TOKENS=16000000 DREAM_TOKENS=5200000 BASELINE=0 DATA=/work/d3llm-data TRAIN=/work/d3llm-train models/recipe/run_all.sh
 #   PACK_MB=28 models/recipe/run_all.sh gpu-prepare   (a smaller corpus pack, e.g. next to a carried weight bundle)
@@ -83,7 +84,8 @@ if [ "$MODE" = gpu-prepare ]; then
   done
   $PY models/recipe/gpu/pack_data.py pack --data "$DATA/tok" --out .device-data/tok --max-mb "${PACK_MB:-auto}"
   echo 'next: run(command="models/recipe/gpu/device_train.sh --objective ar+dream --minutes 8.5 --hard-minutes 9.4 --ar-share 0.5",'
-  echo '          carry=[".device-data"], timeout_s=590); then: models/recipe/run_all.sh gpu-finish <files_at folder>'
+  echo '          carry=[".device-data"], timeout_s=590); then: models/recipe/compare_candidate.sh <files_at folder>,'
+  echo '          and models/recipe/run_all.sh gpu-finish <files_at folder> if the candidate wins'
   exit 0
 fi
 

@@ -12,10 +12,14 @@ kept, counted in corpus bytes. A candidate that forgets what the pack left out l
 import argparse
 import json
 import math
+import os
 import re
 import sys
 from collections import Counter, defaultdict
 from typing import Dict, List
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from paired import summarize  # noqa: E402
 
 GROUPS = ((0.4, "kept < 40 %"), (0.8, "kept 40-80 %"), (math.inf, "kept >= 80 %"))
 RECORD_HEAD = re.compile(r'"id": "([^"]+)", "source": "([^"]+)"')
@@ -75,14 +79,6 @@ def compare(shares: Dict[str, float], tasks: List[dict], baseline: List[dict], c
     if not diffs:
         raise CoverageError("the two samples files share no task ids")
     return [summarize(name, diffs[name]) for _, name in GROUPS if diffs[name]]
-
-
-def summarize(name: str, pairs: List[tuple]) -> dict:
-    es = [p[0] for p in pairs]
-    mean = sum(es) / len(es)
-    var = sum((x - mean) ** 2 for x in es) / (len(es) - 1) if len(es) > 1 else 0.0
-    return {"group": name, "tasks": len(pairs), "editSimilarityDiff": round(mean, 2),
-            "standardError": round(math.sqrt(var / len(es)), 2), "exactMatchNet": sum(p[1] for p in pairs)}
 
 
 def main(argv=None) -> int:

@@ -11,7 +11,7 @@ $PY -m unittest models/recipe/tests/test_model.py models/recipe/tests/test_dream
   models/recipe/tests/test_recover.py models/recipe/tests/test_gpu_path.py models/recipe/tests/test_pack_coverage.py \
   models/recipe/tests/test_fast_attention.py models/recipe/tests/test_eval_extract.py models/recipe/tests/test_data_layout.py \
   models/recipe/tests/test_length_probe.py models/recipe/tests/test_distill.py models/recipe/tests/test_corpus.py \
-  models/recipe/tests/test_eval_run.py models/recipe/tests/test_optimisation.py
+  models/recipe/tests/test_eval_run.py models/recipe/tests/test_optimisation.py models/recipe/tests/test_paired.py
 node models/recipe/corpus/check_tokenizer.js test/fixtures/models/tiny-random/tokenizer.json /usr/lib/python3.11/shlex.py
 for m in tiny-random tiny-random-causal; do
   models/recipe/parity/run.sh "test/fixtures/models/$m"

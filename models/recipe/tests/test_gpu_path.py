@@ -7,7 +7,9 @@ from a resumed position), gpu/device_train.sh with ``--device cpu --size tiny --
 (probes, two stages, the second initialised from the first, fp16 weights in several chunks, result.json),
 gpu/import_weights.py (the imported weights equal the device run's EMA weights rounded to float16, the
 lineage points at the imported AR model), and ``train.py export --fp16-weights`` of the imported run
-(model.onnx passes the ONNX checker, model.json is complete). Bad input ends with a message, not a traceback.
+(model.onnx passes the ONNX checker, model.json is complete), compare_candidate.sh on the returned bundle, and
+train.py --compile (routing through the compiler, eager fallback; a stand-in compiler, PyTorch 1.13 has none).
+Bad input ends with a message, not a traceback.
 
 Run: PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3 -m unittest models/recipe/tests/test_gpu_path.py
 """
@@ -278,6 +280,24 @@ class GpuPathTest(unittest.TestCase):
         with open(os.path.join(export, "model.onnx"), "rb") as f:
             sha = hashlib.sha256(f.read()).hexdigest()
         self.assertEqual(man["sha256"]["model.onnx"], sha)
+        self.check_compare_candidate(out)
+
+    def check_compare_candidate(self, bundle):
+        """compare_candidate.sh on a returned bundle, against the fixture pair (same tokenizer): 3 tasks."""
+        data, train = os.path.join(self.tmp, "cmp-data"), os.path.join(self.tmp, "cmp-train")
+        os.makedirs(data)
+        with open(os.path.join(data, "val_single_line.jsonl"), "w") as f:
+            for i in range(3):
+                f.write(json.dumps({"task_id": "T/%d" % i, "prompt": "def f%d(x):\n    return " % i, "suffix": "\n",
+                                    "canonical_solution": "x + %d\n" % i, "entry_point": "", "test": ""}) + "\n")
+        fixture = "test/fixtures/models/tiny-random"
+        r = run(["models/recipe/compare_candidate.sh", bundle],
+                env=dict(ENV, DATA=data, TRAIN=train, LIMIT="3", SETS="val_single_line", EXAMPLES="0", MAX_TOKENS="8",
+                         BASELINE=fixture, BASELINE_TWIN=fixture + "-causal"))
+        self.assertRegex(r.stdout, r"3 tasks  edit sim\. [\d.]+ -> [\d.]+ %")
+        cand = read_json(os.path.join(train, "candidate", "models", "tiny-random", "model.json"))
+        self.assertEqual(cand["decoding"], read_json(os.path.join(ROOT, fixture, "model.json"))["decoding"])
+        self.assertEqual(len(read_text(os.path.join(train, "candidate", "val_single_line.candidate.jsonl")).splitlines()), 3)
 
     def test_distill_objective_decodes_then_trains_the_student(self):
         packed = self.pack("packed-distill", 1.0)
