@@ -59,8 +59,7 @@ TAU=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]
   "$BASELINE/model.json")
 bench() {  # $1 set, $2 model dir, $3 samples file
   node bin/d3llm.js bench --data "$DATA/$1.jsonl" --limit "$LIMIT" --decoders d3llm --thresholds "$TAU" --threads 1 \
-    --jobs 1 --json \
-    --max-tokens "${MAX_TOKENS:-32}" --cut line --model "$2" --samples "$3" > "$3.json" 2> "$3.err"
+    --jobs 1 --json --max-tokens "${MAX_TOKENS:-32}" --cut line --model "$2" --samples "$3" > "$3.json" 2> "$3.err"
 }
 for s in $SETS; do
   echo "== $s: $LIMIT tasks, both diffusion models (d3llm decoder, the shipped defaults), paired by task"

@@ -186,7 +186,6 @@ def initializer_values(init) -> "np.ndarray":
 
 def weights_to_fp16(proto, min_elements: int = 16) -> None:
     """Store float32 initialisers (>= min_elements) as float16 plus a Cast back to float32."""
-    import numpy as np
     from onnx import TensorProto, helper, numpy_helper
 
     graph = proto.graph

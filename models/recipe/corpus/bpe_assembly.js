@@ -116,25 +116,6 @@ function tokenizerJson(vocab, merges, preTokenizer) {
   };
 }
 
-function tokenizerJson(vocab, merges, preTokenizer) {
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIALS.map((content, id) => ({
-      id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: preTokenizer.json,
-    post_processor: null,
-    decoder: preTokenizer.decoder,
-    model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges,
-    },
-  };
-}
-
 module.exports = {
   SPECIALS, BASE_VOCAB, PRE_TOKENIZERS, STYLES, BYTE_SYMBOLS, swapNewlineSymbols, buildVocabulary, tokenizerJson,
 };

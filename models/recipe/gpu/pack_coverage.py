@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from typing import Dict, List
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from paired import summarize  # noqa: E402
+from paired import PairingError, differences, pair, summarize  # noqa: E402
 
 GROUPS = ((0.4, "kept < 40 %"), (0.8, "kept 40-80 %"), (math.inf, "kept >= 80 %"))
 RECORD_HEAD = re.compile(r'"id": "([^"]+)", "source": "([^"]+)"')
@@ -67,17 +67,13 @@ def compare(shares: Dict[str, float], tasks: List[dict], baseline: List[dict], c
     """One row per coverage group: tasks, mean paired edit-similarity difference (points) with its standard
     error, and exact matches won minus lost by the candidate."""
     source_of = {t["task_id"]: t.get("source", "") for t in tasks}
-    before = {s["taskId"]: s for s in baseline}
+    try:
+        pairs = pair(baseline, candidate)
+    except PairingError as e:
+        raise CoverageError(str(e))
     diffs: Dict[str, list] = defaultdict(list)
-    for after in candidate:
-        old = before.get(after["taskId"])
-        if old is None:
-            continue
-        share = shares.get(source_of.get(after["taskId"], ""), 0.0)
-        diffs[group_of(share)].append((100 * (after["editSimilarity"] - old["editSimilarity"]),
-                                       int(after["exactMatch"]) - int(old["exactMatch"])))
-    if not diffs:
-        raise CoverageError("the two samples files share no task ids")
+    for (_, after), diff in zip(pairs, differences(pairs)):
+        diffs[group_of(shares.get(source_of.get(after["taskId"], ""), 0.0))].append(diff)
     return [summarize(name, diffs[name]) for _, name in GROUPS if diffs[name]]
 
 
