@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Is a pair of models that came back from a GPU session better than the shipped pair? (models/recipe/README.md,
-# "Comparing a candidate pair"). Before gpu-finish, which replaces models/ and spends ~30 min tuning:
-#   import the bundle, export both models into $TRAIN/candidate/models with the shipped pair's decoding defaults,
+# Is a pair of models that came back from a GPU session (or was trained here) better than the shipped pair?
+# (models/recipe/README.md, "Comparing a candidate pair"). Before gpu-finish, which replaces models/ and spends
+# ~30 min tuning: import the bundle (or take the two run folders as they are), export both models into $TRAIN/candidate/models with the shipped pair's decoding defaults,
 #   run docs/examples on both pairs, and bench both diffusion models on the same validation tasks (paired by
 #   task: paired.py). Ship with `run_all.sh gpu-finish BUNDLE_DIR` only if the candidate wins.
 #
 # Usage: models/recipe/compare_candidate.sh BUNDLE_DIR      (~15 min on 2 cores with the defaults)
+#        models/recipe/compare_candidate.sh --runs DIFFUSION_RUN AR_RUN   (train.py run folders, e.g. a CPU
+#        continuation of the shipped pair: models/recipe/README.md, "Continuing the shipped pair here")
 #   env: DATA, TRAIN (as run_all.sh), LIMIT=300 tasks per set, SETS="val_single_line val_short_space",
 #        BASELINE=models/d3llm-tiny-code, BASELINE_TWIN=models/d3llm-tiny-code-ar, MAX_TOKENS=32, EXAMPLES=1
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-BUNDLE=${1:-}
-[ -d "$BUNDLE" ] || { echo "usage: compare_candidate.sh BUNDLE_DIR (the files_at folder of the device reply)" >&2; exit 2; }
+usage() { echo "usage: compare_candidate.sh BUNDLE_DIR (the files_at folder of the device reply)" \
+  "| --runs DIFFUSION_RUN AR_RUN (train.py run folders)" >&2; exit 2; }
+if [ "${1:-}" = --runs ]; then
+  BUNDLE=; DREAM_RUN=${2:-}; AR_RUN=${3:-}
+  for r in "$DREAM_RUN" "$AR_RUN"; do [ -f "$r/model.pt" ] || { echo "compare_candidate.sh: no $r/model.pt" >&2; usage; }; done
+else
+  BUNDLE=${1:-}
+  [ -d "$BUNDLE" ] || usage
+fi
 DATA=${DATA:-/work/d3llm-data}
 TRAIN=${TRAIN:-/work/d3llm-train}
 LIMIT=${LIMIT:-300}
@@ -31,11 +40,14 @@ for m in d3llm-tiny-code d3llm-tiny-code-ar; do  # put back what gpu-prepare set
   if [ -f ".models-aside/$m/model.onnx" ]; then mv ".models-aside/$m/model.onnx" "models/$m/model.onnx"; fi
 done
 
-echo "== import and export the candidate pair ($OUT/models)"
-$PY models/recipe/gpu/import_weights.py --bundle "$BUNDLE" --runs "$OUT/runs"
-for pair in "dream:$BASELINE:$CAND" "ar:$BASELINE_TWIN:$CAND_TWIN"; do
+echo "== export the candidate pair ($OUT/models)"
+if [ -n "$BUNDLE" ]; then
+  $PY models/recipe/gpu/import_weights.py --bundle "$BUNDLE" --runs "$OUT/runs"
+  DREAM_RUN=$OUT/runs/dream AR_RUN=$OUT/runs/ar
+fi
+for pair in "$DREAM_RUN:$BASELINE:$CAND" "$AR_RUN:$BASELINE_TWIN:$CAND_TWIN"; do
   IFS=: read -r run base dest <<<"$pair"
-  $PY models/recipe/train.py export --run "$OUT/runs/$run" --out "$dest" --id "$(basename "$base")" \
+  $PY models/recipe/train.py export --run "$run" --out "$dest" --id "$(basename "$base")" \
     --tokenizer "$base/tokenizer.json" --fp16-weights >/dev/null
   $PY - "$base/model.json" "$dest/model.json" <<'PYEOF'
 import json, sys
@@ -47,11 +59,13 @@ done
 
 npm run build --silent
 if [ "${EXAMPLES:-1}" = 1 ]; then
-  echo "== docs/examples (exact first lines of 16)"
-  for named in "baseline:$BASELINE" "candidate:$CAND" "baseline-twin:$BASELINE_TWIN" "candidate-twin:$CAND_TWIN"; do
-    label=${named%%:*}
-    node docs/examples/run.mjs --model "${named#*:}" > "$OUT/examples-$label.md"
-    printf '%-15s %s\n' "$label" "$(tail -n 1 "$OUT/examples-$label.md")"
+  for set in simple-completions file-completions; do
+    echo "== docs/examples/$set.jsonl (exact first lines)"
+    for named in "baseline:$BASELINE" "candidate:$CAND" "baseline-twin:$BASELINE_TWIN" "candidate-twin:$CAND_TWIN"; do
+      label=${named%%:*}
+      node docs/examples/run.mjs --file "docs/examples/$set.jsonl" --model "${named#*:}" > "$OUT/$set-$label.md"
+      printf '%-15s %s\n' "$label" "$(tail -n 1 "$OUT/$set-$label.md")"
+    done
   done
 fi
 
@@ -69,4 +83,4 @@ for s in $SETS; do
   $PY models/recipe/paired.py --baseline "$OUT/$s.baseline.jsonl" --candidate "$OUT/$s.candidate.jsonl" \
     | tee "$OUT/$s.paired.txt"
 done
-echo "done: $OUT (examples-*.md, <set>.{baseline,candidate}.jsonl, <set>.paired.txt)"
+echo "done: $OUT ({simple,file}-completions-*.md, <set>.{baseline,candidate}.jsonl, <set>.paired.txt)"

@@ -16,6 +16,7 @@ Run: PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3 -m unittest models/reci
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -298,6 +299,18 @@ class GpuPathTest(unittest.TestCase):
         cand = read_json(os.path.join(train, "candidate", "models", "tiny-random", "model.json"))
         self.assertEqual(cand["decoding"], read_json(os.path.join(ROOT, fixture, "model.json"))["decoding"])
         self.assertEqual(len(read_text(os.path.join(train, "candidate", "val_single_line.candidate.jsonl")).splitlines()), 3)
+        # the same pair as train.py run folders (a CPU continuation): no import, same comparison
+        runs = os.path.join(self.tmp, "cmp-runs")
+        shutil.copytree(os.path.join(train, "candidate", "runs"), runs)
+        env = dict(ENV, DATA=data, TRAIN=train, LIMIT="3", SETS="val_single_line", EXAMPLES="0", MAX_TOKENS="8",
+                   BASELINE=fixture, BASELINE_TWIN=fixture + "-causal")
+        again = run(["models/recipe/compare_candidate.sh", "--runs", os.path.join(runs, "dream"), os.path.join(runs, "ar")],
+                    env=env)
+        self.assertEqual(re.findall(r"3 tasks  edit sim\. [\d.]+ -> [\d.]+ %", again.stdout),
+                         re.findall(r"3 tasks  edit sim\. [\d.]+ -> [\d.]+ %", r.stdout))
+        r = run(["models/recipe/compare_candidate.sh", "--runs", os.path.join(runs, "dream"), os.path.join(runs, "none")],
+                expect=2, env=env)
+        self.assertIn("no %s/model.pt" % os.path.join(runs, "none"), r.stderr)
 
     def test_distill_objective_decodes_then_trains_the_student(self):
         packed = self.pack("packed-distill", 1.0)
