@@ -141,3 +141,52 @@ class BuildTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FilterCorpusTest(unittest.TestCase):
+    """filter_corpus.py: machine-written JavaScript/TypeScript out, everything else kept in order."""
+
+    RECORDS = [
+        ("a.py", "python", 'x = 1  # //# sourceMappingURL in a Python comment stays\n'),
+        ("lib/index.d.ts", "typescript", "export declare function f(x: number): number;\n"),
+        ("src/index.ts", "typescript", "export function f(x: number): number {\n  return x + 1;\n}\n"),
+        ("dist/index.js", "javascript", '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'),
+        ("lib/util.js", "javascript", "function g(y) {\n  return y * 2;\n}\nmodule.exports = g;\n"),
+        ("bundle.mjs", "javascript", "var m = __webpack_require__(3);\n"),
+    ]
+
+    def write_corpus(self, folder):
+        os.makedirs(folder)
+        for split, recs in (("train", self.RECORDS), ("val", self.RECORDS[2:4])):
+            with open(os.path.join(folder, split + ".jsonl"), "w") as f:
+                for path, lang, text in recs:
+                    f.write(json.dumps({"id": path, "source": "t", "path": path, "lang": lang, "licence": "MIT",
+                                        "text": text}) + "\n")
+        with open(os.path.join(folder, "sources.json"), "w") as f:
+            json.dump({"format": "d3llm-corpus/1", "filters": {"skipped": {}}, "totals": {}, "sources": []}, f)
+
+    def test_drops_declarations_and_compiled_output_only(self):
+        import filter_corpus as FC
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus, out = os.path.join(tmp, "corpus"), os.path.join(tmp, "out")
+            self.write_corpus(corpus)
+            sources = FC.filter_corpus(corpus, out)
+            with open(os.path.join(out, "train.jsonl")) as f:
+                kept = [json.loads(line)["path"] for line in f]
+            self.assertEqual(kept, ["a.py", "src/index.ts", "lib/util.js"])
+            self.assertEqual(sources["filters"]["machine_written"]["dropped"],
+                             {"train": {"declaration": 1, "compiled": 2}, "val": {"compiled": 1}})
+            self.assertEqual(sources["totals"]["val/typescript"]["files"], 1)
+            self.assertNotIn("val/javascript", sources["totals"])
+            self.assertEqual(sources["totals"]["train/javascript"]["bytes"], len(self.RECORDS[4][2]))
+            with open(os.path.join(out, "sources.json")) as f:
+                self.assertEqual(json.load(f), sources)
+            with self.assertRaises(ValueError):
+                FC.filter_corpus(corpus, corpus)
+
+    def test_missing_corpus_is_a_message(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = subprocess.run([sys.executable, os.path.join(os.path.dirname(HERE), "corpus", "filter_corpus.py"),
+                                "--corpus", tmp, "--out", os.path.join(tmp, "out")], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("has no sources.json, train.jsonl, val.jsonl", r.stderr)
