@@ -80,7 +80,9 @@ for s in $SETS; do
   bench "$s" "$BASELINE" "$OUT/$s.baseline.jsonl" & a=$!
   bench "$s" "$CAND" "$OUT/$s.candidate.jsonl" & b=$!
   wait "$a" "$b"
+  by_source=()  # the difference per kind of file the tasks were cut from, when the corpus is here
+  [ -f "$DATA/corpus/val.jsonl" ] && by_source=(--by-source "$DATA/$s.jsonl" --corpus "$DATA/corpus/val.jsonl")
   $PY models/recipe/paired.py --baseline "$OUT/$s.baseline.jsonl" --candidate "$OUT/$s.candidate.jsonl" \
-    | tee "$OUT/$s.paired.txt"
+    "${by_source[@]}" | tee "$OUT/$s.paired.txt"
 done
 echo "done: $OUT ({simple,file}-completions-*.md, <set>.{baseline,candidate}.jsonl, <set>.paired.txt)"

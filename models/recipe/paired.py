@@ -4,14 +4,25 @@ similarity (points) and exact match are per task, so the standard error is that 
 smaller than comparing two means (tasks differ far more than models do).
 
   python3 models/recipe/paired.py --baseline old.samples.jsonl --candidate new.samples.jsonl [--json]
+      [--by-source TASKS.jsonl --corpus $DATA/corpus/val.jsonl]
+
+``--by-source`` also prints the difference per kind of file the task was cut from: Python, hand-written
+JavaScript/TypeScript, declaration files, compiler output (corpus/corpus_writer.machine_written); a task's file is
+the validation file that holds its prompt's last 120 characters followed by its solution.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import sys
-from typing import List, Tuple
+from typing import Dict, List, Tuple
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus"))
+from corpus_writer import machine_written  # noqa: E402
+
+SOURCE_KINDS = ("python", "hand-written js/ts", "declaration", "compiled")
 
 
 class PairingError(Exception):
@@ -68,6 +79,44 @@ def compare(baseline: List[dict], candidate: List[dict]) -> dict:
     return row
 
 
+def source_kinds(tasks_path: str, corpus_path: str) -> Dict[str, str]:
+    """taskId -> the kind of validation file the task was cut from (SOURCE_KINDS; "unknown" when none holds it)."""
+    try:
+        with open(corpus_path) as f:
+            files = [json.loads(line) for line in f if line.strip()]
+        with open(tasks_path) as f:
+            tasks = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError) as e:
+        raise PairingError("--by-source: %s" % e)
+    kinds = {}
+    for task in tasks:
+        key = task["prompt"][-120:] + task["canonical_solution"]
+        rec = next((r for r in files if key in r["text"]), None)
+        kinds[task["task_id"]] = "unknown" if rec is None else kind_of(rec)
+    return kinds
+
+
+def kind_of(rec: dict) -> str:
+    if rec["lang"] == "python":
+        return "python"
+    return machine_written(rec["path"], rec["lang"], rec["text"]) or "hand-written js/ts"
+
+
+def by_kind(baseline: List[dict], candidate: List[dict], kinds: Dict[str, str]) -> List[dict]:
+    """summarize() of the paired differences of each kind of source file."""
+    groups: Dict[str, list] = {}
+    for a, b in pair(baseline, candidate):
+        groups.setdefault(kinds.get(b["taskId"], "unknown"), []).append((a, b))
+    order = [k for k in SOURCE_KINDS + ("unknown",) if k in groups]
+    return [summarize(k, differences(groups[k])) for k in order]
+
+
+def kind_line(row: dict) -> str:
+    return "  %-19s %3d tasks  %+.2f ± %.2f points (95 %%: ± %.2f)  exact won - lost %+d" % (
+        row["group"], row["tasks"], row["editSimilarityDiff"], row["standardError"], 1.96 * row["standardError"],
+        row["exactMatchNet"])
+
+
 def line(row: dict) -> str:
     return ("%d tasks  edit sim. %.2f -> %.2f %%  (%+.2f ± %.2f points, 95 %%: ± %.2f)  exact %.2f -> %.2f %%  "
             "(won %d, lost %d)" % (row["tasks"], row["baseline"]["editSimilarity"], row["candidate"]["editSimilarity"],
@@ -81,13 +130,21 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", required=True, help="d3llm bench --samples file of the baseline model")
     ap.add_argument("--candidate", required=True, help="d3llm bench --samples file of the candidate model")
     ap.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    ap.add_argument("--by-source", metavar="TASKS", help="the tasks file the samples are of: also compare per kind "
+                    "of source file (needs --corpus)")
+    ap.add_argument("--corpus", help="the corpus validation split the tasks were cut from (corpus/val.jsonl)")
     args = ap.parse_args(argv)
+    if bool(args.by_source) != bool(args.corpus):
+        ap.error("--by-source and --corpus go together")
     try:
-        row = compare(read_samples(args.baseline), read_samples(args.candidate))
+        baseline, candidate = read_samples(args.baseline), read_samples(args.candidate)
+        row = compare(baseline, candidate)
+        if args.by_source:
+            row["bySource"] = by_kind(baseline, candidate, source_kinds(args.by_source, args.corpus))
     except PairingError as e:
         print("paired: %s" % e, file=sys.stderr)
         return 2
-    print(json.dumps(row) if args.json else line(row))
+    print(json.dumps(row) if args.json else "\n".join([line(row)] + [kind_line(r) for r in row.get("bySource", [])]))
     return 0
 
 

@@ -60,6 +60,34 @@ class PairedTest(unittest.TestCase):
         code, out, _ = self.run_main("--baseline", base, "--candidate", cand, "--json")
         self.assertEqual(json.loads(out)["candidate"]["exactMatch"], 50.0)
 
+    def test_by_source_groups_tasks_by_the_kind_of_file_they_were_cut_from(self):
+        files = [("a.py", "python", "def f(x):\n    return x + 1\n"),
+                 ("src/g.ts", "typescript", "export function g(y: number) {\n  return y * 2;\n}\n"),
+                 ("lib/g.d.ts", "typescript", "export declare function g(y: number): number;\n"),
+                 ("dist/g.js", "javascript", '"use strict";\nObject.defineProperty(exports, "__esModule", '
+                                             '{ value: true });\nexports.g = g;\n')]
+        corpus = self.write("val.jsonl", [{"path": p, "lang": lang, "text": text} for p, lang, text in files])
+        cuts = [("py", "def f(x):\n    return ", "x + 1"), ("ts", "export function g(y: number) {\n  return ", "y * 2;"),
+                ("dts", "export declare function g(", "y: number): number;"), ("js", '"use strict";\n', "Object"),
+                ("lost", "nowhere ", "to be found")]
+        tasks = self.write("tasks.jsonl", [{"task_id": t, "prompt": p, "suffix": "", "canonical_solution": c}
+                                           for t, p, c in cuts])
+        self.assertEqual(P.source_kinds(tasks, corpus), {"py": "python", "ts": "hand-written js/ts",
+                                                         "dts": "declaration", "js": "compiled", "lost": "unknown"})
+        base = self.write("base.jsonl", [sample(t, 0.5, False) for t, _, _ in cuts])
+        cand = self.write("cand.jsonl", [sample(t, 0.5 + 0.1 * i, i == 1) for i, (t, _, _) in enumerate(cuts)])
+        code, out, _ = self.run_main("--baseline", base, "--candidate", cand, "--by-source", tasks, "--corpus", corpus,
+                                     "--json")
+        self.assertEqual(code, 0)
+        rows = json.loads(out)["bySource"]
+        self.assertEqual([(r["group"], r["tasks"], r["editSimilarityDiff"], r["exactMatchNet"]) for r in rows],
+                         [("python", 1, 0.0, 0), ("hand-written js/ts", 1, 10.0, 1), ("declaration", 1, 20.0, 0),
+                          ("compiled", 1, 30.0, 0), ("unknown", 1, 40.0, 0)])
+        code, out, _ = self.run_main("--baseline", base, "--candidate", cand, "--by-source", tasks, "--corpus", corpus)
+        self.assertIn("\n  declaration           1 tasks  +20.00 ± 0.00 points", out)
+        with self.assertRaises(SystemExit):
+            self.run_main("--baseline", base, "--candidate", cand, "--by-source", tasks)
+
     def test_bad_inputs_are_one_line_errors(self):
         base = self.write("base.jsonl", [sample("a", 0.5, False)])
         other = self.write("other.jsonl", [sample("z", 0.5, False)])

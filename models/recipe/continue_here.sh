@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Continue the shipped pair here, on the CPU, on hand-written code only (models/recipe/README.md, "Continuing the
+# shipped pair on hand-written code"): a copy of the corpus without machine-written JavaScript/TypeScript
+# (corpus/filter_corpus.py), pre-tokenised with the shipped tokenizer; both models' weights recovered from their
+# model.onnx (recover_from_onnx.py); the same number of further tokens for each (the diffusion model with shifted
+# logits, the AR twin next-token), one core each, at the same time; then compare_candidate.sh --runs against the
+# shipped pair. Every stage is skipped when its output exists, and training resumes from its last checkpoint.
+#
+# Usage: models/recipe/continue_here.sh   (~2 h on an idle 2-core machine: ~80-100 min training, ~20 comparing)
+#   env: DATA, TRAIN (as run_all.sh), TOKENS=4200000 per model, LR=1e-4, MINUTES=100 (a cap per model), SEED=777
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+DATA=${DATA:-/work/d3llm-data}
+TRAIN=${TRAIN:-/work/d3llm-train}
+HAND=$DATA/hand-written
+RUNS=$TRAIN/continue-hand-written
+PY="env PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3"
+case "$DATA$TRAIN" in *shared*) echo "refusing to use a path under shared/"; exit 1;; esac
+[ -f "$DATA/corpus/sources.json" ] || { echo "continue_here.sh: no corpus in $DATA (run models/recipe/run_all.sh gpu-prepare first)" >&2; exit 2; }
+for m in d3llm-tiny-code d3llm-tiny-code-ar; do
+  [ -f "models/$m/model.onnx" ] || { echo "continue_here.sh: models/$m/model.onnx is missing (set aside? see gpu-finish)" >&2; exit 2; }
+done
+
+echo "== corpus without machine-written JavaScript/TypeScript ($HAND)"
+[ -f "$HAND/corpus/sources.json" ] || $PY models/recipe/corpus/filter_corpus.py --corpus "$DATA/corpus" --out "$HAND/corpus"
+if [ ! -f "$HAND/tok/train.bin" ]; then
+  node models/recipe/corpus/pretokenize.js --corpus "$HAND/corpus" --tokenizer models/d3llm-tiny-code/tokenizer.json \
+    --out "$HAND/tok"
+  node models/recipe/corpus/boundary_table.js models/d3llm-tiny-code/tokenizer.json "$HAND/tok/boundary.json"
+fi
+
+echo "== train both models $TOKENS more tokens from the shipped weights; logs in $RUNS/<run>/train.log"
+pids=()
+for pair in "diffusion:d3llm-tiny-code:--logit-shift" "ar:d3llm-tiny-code-ar:"; do
+  IFS=: read -r obj model flags <<<"$pair"
+  mkdir -p "$RUNS/$obj"
+  [ -f "$RUNS/$obj-init.pt" ] || $PY models/recipe/recover_from_onnx.py --model-dir "models/$model" --out "$RUNS/$obj-init.pt"
+  nice -n 10 $PY models/recipe/train.py --objective "$obj" $flags --size medium --init-from "$RUNS/$obj-init.pt" \
+    --data "$HAND/tok" --run "$RUNS/$obj" --lr "${LR:-1e-4}" --warmup-tokens 200000 --max-tokens "${TOKENS:-4200000}" \
+    --max-minutes "${MINUTES:-100}" --seed "${SEED:-777}" --eval-minutes 30 >>"$RUNS/$obj/stdout.log" 2>&1 &
+  pids+=($!)
+done
+wait "${pids[@]}"
+
+echo "== compare with the shipped pair"
+DATA=$DATA TRAIN=$RUNS models/recipe/compare_candidate.sh --runs "$RUNS/diffusion" "$RUNS/ar"
