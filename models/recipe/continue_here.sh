@@ -7,7 +7,8 @@
 # shipped pair. Every stage is skipped when its output exists, and training resumes from its last checkpoint.
 #
 # Usage: models/recipe/continue_here.sh   (~2 h on an idle 2-core machine: ~80-100 min training, ~20 comparing)
-#   env: DATA, TRAIN (as run_all.sh), TOKENS=2800000 per model, LR=3e-5, BATCH=64, EMA=0.98, MINUTES=62 (a cap per model), SEED=777
+#   env: DATA, TRAIN (as run_all.sh), TOKENS=2800000 per model, LR=2.1e-5, BATCH=32, EMA=0.99, MINUTES=62 (a cap per model), SEED=777
+#   (batch 32 holds ~6 GB per process; at 64 one process takes 11-13 GB, and two run out of 24 GB)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -16,7 +17,7 @@ TRAIN=${TRAIN:-/work/d3llm-train}
 HAND=$DATA/hand-written
 RUNS=$TRAIN/continue-hand-written
 PY="env PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3"
-TOKENS=${TOKENS:-2800000} LR=${LR:-3e-5} BATCH=${BATCH:-64} EMA=${EMA:-0.98} MINUTES=${MINUTES:-62} SEED=${SEED:-777}
+TOKENS=${TOKENS:-2800000} LR=${LR:-2.1e-5} BATCH=${BATCH:-32} EMA=${EMA:-0.99} MINUTES=${MINUTES:-62} SEED=${SEED:-777}
 case "$DATA$TRAIN" in *shared*) echo "refusing to use a path under shared/"; exit 1;; esac
 [ -f "$DATA/corpus/sources.json" ] || { echo "continue_here.sh: no corpus in $DATA (run models/recipe/run_all.sh gpu-prepare first)" >&2; exit 2; }
 for m in d3llm-tiny-code d3llm-tiny-code-ar; do
@@ -39,7 +40,7 @@ for pair in "diffusion:d3llm-tiny-code:--logit-shift" "ar:d3llm-tiny-code-ar:"; 
   [ -f "$RUNS/$obj-init.pt" ] || $PY models/recipe/recover_from_onnx.py --model-dir "models/$model" --out "$RUNS/$obj-init.pt"
   nice -n 10 $PY models/recipe/train.py --objective "$obj" $flags --size medium --init-from "$RUNS/$obj-init.pt" \
     --data "$HAND/tok" --run "$RUNS/$obj" --lr "$LR" --batch "$BATCH" --ema "$EMA" --warmup-tokens 200000 \
-    --max-tokens "$TOKENS" --max-minutes "$MINUTES" --seed "$SEED" --eval-minutes 30 >>"$RUNS/$obj/stdout.log" 2>&1 &
+    --max-tokens "$TOKENS" --max-minutes "$MINUTES" --seed "$SEED" --eval-minutes 30 --val-batch 64 >>"$RUNS/$obj/stdout.log" 2>&1 &
   pids+=($!)
 done
 wait "${pids[@]}"
