@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Is a pair of models that came back from a GPU session (or was trained here) better than the shipped pair?
 # (models/recipe/README.md, "Comparing a candidate pair"). Before gpu-finish, which replaces models/ and spends
-# ~30 min tuning: import the bundle (or take the two run folders as they are), export both models into $TRAIN/candidate/models with the shipped pair's decoding defaults,
-#   run docs/examples on both pairs, and bench both diffusion models on the same validation tasks (paired by
-#   task: paired.py). Ship with `run_all.sh gpu-finish BUNDLE_DIR` only if the candidate wins.
+# ~30 min tuning: import the bundle (or take the two run folders as they are), export both models into
+#   $TRAIN/candidate/models with the shipped pair's decoding defaults, run docs/examples on both pairs, and
+#   bench both diffusion models on the same validation tasks (paired by task: paired.py).
+#   Ship with `run_all.sh gpu-finish BUNDLE_DIR` only if the candidate wins.
 #
 # Usage: models/recipe/compare_candidate.sh BUNDLE_DIR      (~15 min on 2 cores with the defaults)
 #        models/recipe/compare_candidate.sh --runs DIFFUSION_RUN AR_RUN   (train.py run folders, e.g. a CPU
@@ -17,7 +18,9 @@ usage() { echo "usage: compare_candidate.sh BUNDLE_DIR (the files_at folder of t
   "| --runs DIFFUSION_RUN AR_RUN (train.py run folders)" >&2; exit 2; }
 if [ "${1:-}" = --runs ]; then
   BUNDLE=; DREAM_RUN=${2:-}; AR_RUN=${3:-}
-  for r in "$DREAM_RUN" "$AR_RUN"; do [ -f "$r/model.pt" ] || { echo "compare_candidate.sh: no $r/model.pt" >&2; usage; }; done
+  for r in "$DREAM_RUN" "$AR_RUN"; do
+    [ -f "$r/model.pt" ] || { echo "compare_candidate.sh: no $r/model.pt" >&2; usage; }
+  done
 else
   BUNDLE=${1:-}
   [ -d "$BUNDLE" ] || usage
@@ -26,10 +29,15 @@ DATA=${DATA:-/work/d3llm-data}
 TRAIN=${TRAIN:-/work/d3llm-train}
 LIMIT=${LIMIT:-300}
 SETS=${SETS:-val_single_line val_short_space}
+OUT=$TRAIN/candidate
+for r in ${DREAM_RUN:-} ${AR_RUN:-}; do  # $OUT is emptied below
+  case "$(realpath "$r")/" in "$(realpath -m "$OUT")"/*)
+    echo "compare_candidate.sh: $r is inside $OUT, which this script empties; copy the run elsewhere" >&2; exit 2;;
+  esac
+done
 BASELINE=${BASELINE:-models/d3llm-tiny-code}
 BASELINE_TWIN=${BASELINE_TWIN:-models/d3llm-tiny-code-ar}
 PY="env PYENV_VERSION=system OPENBLAS_NUM_THREADS=1 python3"
-OUT=$TRAIN/candidate
 CAND=$OUT/models/$(basename "$BASELINE")
 CAND_TWIN=$OUT/models/$(basename "$BASELINE_TWIN")
 for s in $SETS; do

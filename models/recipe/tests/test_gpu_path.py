@@ -311,6 +311,12 @@ class GpuPathTest(unittest.TestCase):
         r = run(["models/recipe/compare_candidate.sh", "--runs", os.path.join(runs, "dream"), os.path.join(runs, "none")],
                 expect=2, env=env)
         self.assertIn("no %s/model.pt" % os.path.join(runs, "none"), r.stderr)
+        inside = os.path.join(train, "candidate", "runs")
+        shutil.copytree(runs, inside)
+        r = run(["models/recipe/compare_candidate.sh", "--runs", os.path.join(inside, "dream"), os.path.join(inside, "ar")],
+                expect=2, env=env)
+        self.assertIn("which this script empties", r.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(inside, "dream", "model.pt")))
 
     def test_distill_objective_decodes_then_trains_the_student(self):
         packed = self.pack("packed-distill", 1.0)
