@@ -14,6 +14,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+. models/recipe/gpu/shipped_models.sh
 usage() { echo "usage: compare_candidate.sh BUNDLE_DIR (the files_at folder of the device reply)" \
   "| --runs DIFFUSION_RUN AR_RUN (train.py run folders)" >&2; exit 2; }
 if [ "${1:-}" = --runs ]; then
@@ -44,9 +45,7 @@ for s in $SETS; do
   [ -f "$DATA/$s.jsonl" ] || { echo "compare_candidate.sh: no $DATA/$s.jsonl (run_all.sh extracts it)" >&2; exit 2; }
 done
 rm -rf "$OUT" && mkdir -p "$OUT"
-for m in d3llm-tiny-code d3llm-tiny-code-ar; do  # put back what gpu-prepare set aside (as gpu-finish does)
-  if [ -f ".models-aside/$m/model.onnx" ]; then mv ".models-aside/$m/model.onnx" "models/$m/model.onnx"; fi
-done
+restore_shipped_models  # put back what gpu-prepare set aside (as gpu-finish does)
 
 echo "== export the candidate pair ($OUT/models)"
 if [ -n "$BUNDLE" ]; then

@@ -16,6 +16,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+. models/recipe/gpu/shipped_models.sh
 DATA=${DATA:-/work/d3llm-data}
 TRAIN=${TRAIN:-/work/d3llm-train}
 MAX_TOKENS=${MAX_TOKENS:-16000000}      # AR twin (and optional from-scratch diffusion baseline)
@@ -45,9 +46,7 @@ finish_models() {  # $1 $2: run folders of the diffusion model and the AR twin; 
 }
 
 if [ "$MODE" = gpu-finish ]; then
-  for m in d3llm-tiny-code d3llm-tiny-code-ar; do  # put back what gpu-prepare set aside
-    if [ -f ".models-aside/$m/model.onnx" ]; then mv ".models-aside/$m/model.onnx" "models/$m/model.onnx"; fi
-  done
+  restore_shipped_models  # put back what gpu-prepare set aside
   $PY models/recipe/gpu/import_weights.py --bundle "$2" --runs "$TRAIN/gpu"
   finish_models "$TRAIN/gpu/dream" "$TRAIN/gpu/ar" --fp16-weights
   exit 0
@@ -78,10 +77,7 @@ echo "== 3/6 pre-tokenise"
 if [ "$MODE" = gpu-prepare ]; then
   # The shipped model.onnx files would take most of the 64 MiB that travels to the device: set them aside
   # (ignored folder; gpu-finish, or `git checkout models/`, puts them back), then pack the corpus.
-  for m in d3llm-tiny-code d3llm-tiny-code-ar; do
-    mkdir -p ".models-aside/$m"
-    if [ -f "models/$m/model.onnx" ]; then mv "models/$m/model.onnx" ".models-aside/$m/model.onnx"; fi
-  done
+  set_shipped_models_aside
   $PY models/recipe/gpu/pack_data.py pack --data "$DATA/tok" --out .device-data/tok --max-mb "${PACK_MB:-auto}"
   echo 'next: run(command="models/recipe/gpu/device_train.sh --objective ar+dream --minutes 8.5 --hard-minutes 9.4 --ar-share 0.5",'
   echo '          carry=[".device-data"], timeout_s=590); then: models/recipe/compare_candidate.sh <files_at folder>,'

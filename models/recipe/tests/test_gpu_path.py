@@ -42,7 +42,7 @@ FIXTURE_TOKENIZER = os.path.join(ROOT, "test", "fixtures", "models", "tiny-rando
 
 
 def run(cmd, expect=0, **kw):
-    r = subprocess.run(cmd, cwd=ROOT, env=kw.pop("env", ENV), capture_output=True, text=True, timeout=120, **kw)
+    r = subprocess.run(cmd, cwd=kw.pop("cwd", ROOT), env=kw.pop("env", ENV), capture_output=True, text=True, timeout=120, **kw)
     if r.returncode != expect:
         raise AssertionError("%s exited %d (expected %d):\n%s\n%s" % (" ".join(cmd), r.returncode, expect,
                                                                      r.stdout[-3000:], r.stderr[-3000:]))
@@ -132,6 +132,27 @@ class GpuPathTest(unittest.TestCase):
             f.write(b"\0" * 12)
         with self.assertRaises(Exception):
             P.unpack(packed, os.path.join(self.tmp, "unpacked-bad"))
+
+    def test_shipped_models_go_aside_and_come_back(self):
+        """gpu/shipped_models.sh: model.onnx files to .models-aside/ and back; the rest of each folder stays."""
+        tree = os.path.join(self.tmp, "tree")
+        for m in ("d3llm-tiny-code", "d3llm-tiny-code-ar"):
+            os.makedirs(os.path.join(tree, "models", m))
+            for name in ("model.onnx", "model.json"):
+                with open(os.path.join(tree, "models", m, name), "w") as f:
+                    f.write(m + name)
+        script = os.path.join(ROOT, "models", "recipe", "gpu", "shipped_models.sh")
+        step = lambda fn: run(["bash", "-c", ". %s && %s" % (script, fn)], cwd=tree)  # noqa: E731
+        step("set_shipped_models_aside")
+        self.assertFalse(os.path.exists(os.path.join(tree, "models", "d3llm-tiny-code", "model.onnx")))
+        self.assertEqual(read_text(os.path.join(tree, ".models-aside", "d3llm-tiny-code-ar", "model.onnx")),
+                         "d3llm-tiny-code-armodel.onnx")
+        self.assertTrue(os.path.exists(os.path.join(tree, "models", "d3llm-tiny-code", "model.json")))
+        step("set_shipped_models_aside")  # again: nothing left to move, nothing lost
+        step("restore_shipped_models")
+        self.assertEqual(read_text(os.path.join(tree, "models", "d3llm-tiny-code", "model.onnx")),
+                         "d3llm-tiny-codemodel.onnx")
+        self.assertFalse(os.path.exists(os.path.join(tree, ".models-aside", "d3llm-tiny-code", "model.onnx")))
 
     def test_bad_input_is_a_message(self):
         r = run([sys.executable, "models/recipe/gpu/pack_data.py", "pack", "--data", os.path.join(self.tmp, "none"),
