@@ -17,7 +17,7 @@ import json
 import math
 import os
 import sys
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus"))
 from corpus_writer import machine_written  # noqa: E402
@@ -102,13 +102,18 @@ def kind_of(rec: dict) -> str:
     return machine_written(rec["path"], rec["lang"], rec["text"]) or "hand-written js/ts"
 
 
-def by_kind(baseline: List[dict], candidate: List[dict], kinds: Dict[str, str]) -> List[dict]:
+def grouped(pairs: List[Tuple[dict, dict]], group_of: Callable[[dict], str], names: Sequence[str]) -> List[dict]:
+    """summarize() of the paired differences of each group, in the order of ``names`` (empty groups left out);
+    ``group_of`` names the group of a candidate record (also gpu/pack_coverage.py's coverage groups)."""
+    diffs: Dict[str, list] = {}
+    for (_, after), diff in zip(pairs, differences(pairs)):
+        diffs.setdefault(group_of(after), []).append(diff)
+    return [summarize(name, diffs[name]) for name in names if name in diffs]
+
+
+def by_kind(pairs: List[Tuple[dict, dict]], kinds: Dict[str, str]) -> List[dict]:
     """summarize() of the paired differences of each kind of source file."""
-    groups: Dict[str, list] = {}
-    for a, b in pair(baseline, candidate):
-        groups.setdefault(kinds.get(b["taskId"], "unknown"), []).append((a, b))
-    order = [k for k in SOURCE_KINDS + ("unknown",) if k in groups]
-    return [summarize(k, differences(groups[k])) for k in order]
+    return grouped(pairs, lambda s: kinds.get(s["taskId"], "unknown"), SOURCE_KINDS + ("unknown",))
 
 
 def kind_line(row: dict) -> str:
@@ -140,7 +145,7 @@ def main(argv=None) -> int:
         baseline, candidate = read_samples(args.baseline), read_samples(args.candidate)
         row = compare(baseline, candidate)
         if args.by_source:
-            row["bySource"] = by_kind(baseline, candidate, source_kinds(args.by_source, args.corpus))
+            row["bySource"] = by_kind(pair(baseline, candidate), source_kinds(args.by_source, args.corpus))
     except PairingError as e:
         print("paired: %s" % e, file=sys.stderr)
         return 2

@@ -15,11 +15,11 @@ import math
 import os
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Dict, List
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from paired import PairingError, differences, pair, summarize  # noqa: E402
+from paired import PairingError, grouped, pair  # noqa: E402
 
 GROUPS = ((0.4, "kept < 40 %"), (0.8, "kept 40-80 %"), (math.inf, "kept >= 80 %"))
 RECORD_HEAD = re.compile(r'"id": "([^"]+)", "source": "([^"]+)"')
@@ -71,10 +71,8 @@ def compare(shares: Dict[str, float], tasks: List[dict], baseline: List[dict], c
         pairs = pair(baseline, candidate)
     except PairingError as e:
         raise CoverageError(str(e))
-    diffs: Dict[str, list] = defaultdict(list)
-    for (_, after), diff in zip(pairs, differences(pairs)):
-        diffs[group_of(shares.get(source_of.get(after["taskId"], ""), 0.0))].append(diff)
-    return [summarize(name, diffs[name]) for _, name in GROUPS if diffs[name]]
+    return grouped(pairs, lambda after: group_of(shares.get(source_of.get(after["taskId"], ""), 0.0)),
+                   [name for _, name in GROUPS])
 
 
 def main(argv=None) -> int:
