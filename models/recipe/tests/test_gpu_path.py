@@ -313,22 +313,20 @@ class GpuPathTest(unittest.TestCase):
                 f.write(json.dumps({"task_id": "T/%d" % i, "prompt": "def f%d(x):\n    return " % i, "suffix": "\n",
                                     "canonical_solution": "x + %d\n" % i, "entry_point": "", "test": ""}) + "\n")
         fixture = "test/fixtures/models/tiny-random"
-        r = run(["models/recipe/compare_candidate.sh", bundle],
-                env=dict(ENV, DATA=data, TRAIN=train, LIMIT="3", SETS="val_single_line", EXAMPLES="0", MAX_TOKENS="8",
-                         BASELINE=fixture, BASELINE_TWIN=fixture + "-causal"))
-        self.assertRegex(r.stdout, r"3 tasks  edit sim\. [\d.]+ -> [\d.]+ %")
+        env = dict(ENV, DATA=data, TRAIN=train, LIMIT="3", SETS="val_single_line", EXAMPLES="0", MAX_TOKENS="8",
+                   BASELINE=fixture, BASELINE_TWIN=fixture + "-causal")
+        r = run(["models/recipe/compare_candidate.sh", bundle], env=env)
+        summary = r"3 tasks  edit sim\. [\d.]+ -> [\d.]+ %"
+        self.assertRegex(r.stdout, summary)
         cand = read_json(os.path.join(train, "candidate", "models", "tiny-random", "model.json"))
         self.assertEqual(cand["decoding"], read_json(os.path.join(ROOT, fixture, "model.json"))["decoding"])
         self.assertEqual(len(read_text(os.path.join(train, "candidate", "val_single_line.candidate.jsonl")).splitlines()), 3)
         # the same pair as train.py run folders (a CPU continuation): no import, same comparison
         runs = os.path.join(self.tmp, "cmp-runs")
         shutil.copytree(os.path.join(train, "candidate", "runs"), runs)
-        env = dict(ENV, DATA=data, TRAIN=train, LIMIT="3", SETS="val_single_line", EXAMPLES="0", MAX_TOKENS="8",
-                   BASELINE=fixture, BASELINE_TWIN=fixture + "-causal")
         again = run(["models/recipe/compare_candidate.sh", "--runs", os.path.join(runs, "dream"), os.path.join(runs, "ar")],
                     env=env)
-        self.assertEqual(re.findall(r"3 tasks  edit sim\. [\d.]+ -> [\d.]+ %", again.stdout),
-                         re.findall(r"3 tasks  edit sim\. [\d.]+ -> [\d.]+ %", r.stdout))
+        self.assertEqual(re.findall(summary, again.stdout), re.findall(summary, r.stdout))
         r = run(["models/recipe/compare_candidate.sh", "--runs", os.path.join(runs, "dream"), os.path.join(runs, "none")],
                 expect=2, env=env)
         self.assertIn("no %s/model.pt" % os.path.join(runs, "none"), r.stderr)
