@@ -1,11 +1,12 @@
 /**
- * Post-processing of a raw middle from the model (architecture §3): cut at end-of-middle, apply the line
+ * Post-processing of a raw middle from the model (architecture §3): cut at end-of-middle and where the
+ * middle closes a bracket the rest of the line closes (as Continue's bracket matching does), apply the line
  * policy, stop at the end of the enclosing scope (by indentation), drop a looping tail, and drop text that
  * repeats the suffix. Shared by the extension (inline completions) and `d3llm complete`, so the command line
  * prints what the editor would insert. Pure and table-tested (test/unit/common/postProcess.spec.ts).
  */
 import { dropRepetitiveTail } from './repetition';
-import { cutAtSpecialToken, dropSuffixRepeats, firstLine, isClosingLine } from './suffixRepeats';
+import { cutAtSpecialToken, cutAtSuffixCloser, dropSuffixRepeats, firstLine, isClosingLine } from './suffixRepeats';
 import { endsWithOpener } from './linePolicy';
 
 /** What post-processing needs besides the raw text. */
@@ -27,7 +28,7 @@ const tabSize = 4;
 
 /** Returns the completion to show, or undefined when nothing useful is left. */
 export function postProcess(input: PostProcessInput): string | undefined {
-	let text = cutAtSpecialToken(input.text);
+	let text = cutAtSuffixCloser(cutAtSpecialToken(input.text), input.lineBefore, input.lineAfter);
 	text = input.policy === 'single' || closesTheLine(text, input.lineAfter) ? firstLine(text) : limitScope(text, input.lineBefore, input.maxLines ?? 40);
 	text = input.dropRepetition === false ? text : dropRepetitiveTail(text);
 	text = dropSuffixRepeats(text, input.suffix, input.lineBefore);

@@ -1,7 +1,7 @@
 /**
  * Completion text versus the text around the hole (architecture §3, post-processing; shared by the
- * extension and the `d3llm complete` command): cut at a literal special token, and drop what the suffix
- * already has — a tail of the completion that the suffix starts with, and lines that repeat the suffix's
+ * extension and the `d3llm complete` command): cut at a literal special token, end the middle where it
+ * closes the bracket that the rest of the cursor's line closes, and drop what the suffix already has — a tail of the completion that the suffix starts with, and lines that repeat the suffix's
  * next line. A small model often writes the rest of the cursor's line again (`range(items):` before the
  * `):` that is already there); a tail is dropped when that removes a bracket error of the cursor's line,
  * when it is 4+ characters, or when it doubles punctuation that is all the rest of the line (`::`, `;;`).
@@ -62,6 +62,42 @@ function overlapIsRepeat(text: string, k: number, suffix: string, lineBefore: st
 		return withoutTail < withTail;
 	}
 	return k >= 4 || (head === restOfLine.trimEnd() && punctuationOnly.test(head));
+}
+
+/**
+ * Cuts the completion where its first line closes a bracket opened left of the cursor when the rest of the
+ * cursor's line starts with that same closer (`port} in ${port…` before `}`): the suffix already closes it,
+ * so the text up to there is the whole middle and what follows repeats or runs on past it.
+ */
+export function cutAtSuffixCloser(text: string, lineBefore: string, lineAfter: string): string {
+	const closer = lineAfter.trimStart()[0] ?? '';
+	const open = unclosedOpeners(lineBefore);
+	if (!closers.includes(closer) || open[open.length - 1] !== openers[closers.indexOf(closer)]) {
+		return text;
+	}
+	let depth = 0;
+	const line = firstLine(text);
+	for (let i = 0; i < line.length; i++) {
+		if (openers.includes(line[i])) {
+			depth++;
+		} else if (closers.includes(line[i]) && depth-- === 0) {
+			return line[i] === closer ? text.slice(0, i) : text;
+		}
+	}
+	return text;
+}
+
+/** The openers of `line` still open at its end, innermost last (strings are not told apart). */
+function unclosedOpeners(line: string): string[] {
+	const stack: string[] = [];
+	for (const c of line) {
+		if (openers.includes(c)) {
+			stack.push(c);
+		} else if (closers.includes(c) && openers.indexOf(stack[stack.length - 1]) === closers.indexOf(c)) {
+			stack.pop();
+		}
+	}
+	return stack;
 }
 
 /** The text before the first line break (all of `text` when it has none): e.g. the cursor's line right of a hole. */

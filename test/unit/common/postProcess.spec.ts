@@ -36,6 +36,8 @@ const golden: Array<[string, PostProcessInput, string | undefined]> = [
 	['keeps a looping line with dropRepetition off', { text: 'n, n, n, n, n, n, n, n,', policy: 'single', lineBefore: 'xs.map((n) => ', lineAfter: ');', suffix: ');\n', dropRepetition: false }, 'n, n, n, n, n, n, n, n,'],
 	['keeps only the first line of a multi-line completion that closes the rest of the line', { text: 'items):\n        items = 0', policy: 'multi', lineBefore: '    for i in range(', lineAfter: '):', suffix: '):\n        total += items[i]\n' }, 'items'],
 	['keeps a multi-line body that ends before an auto-closed brace', { text: '\n  return 1;\n', policy: 'multi', lineBefore: 'function f() {', lineAfter: '}', suffix: '}\n' }, '\n  return 1;'],
+	['ends where the line closes a bracket the rest of the line closes', { text: 'port} in ${port} in ${port}', policy: 'single', lineBefore: '  console.log(`listening on ${', lineAfter: '}`);', suffix: '}`);\n' }, 'port'],
+	['ends a call argument that runs on past the closing paren the suffix has', { text: 'a, b) + g(c', policy: 'single', lineBefore: 'total = f(', lineAfter: ')', suffix: ')\n' }, 'a, b'],
 	['rejects whitespace only', { text: '   \n  ', policy: 'multi', lineBefore: '    ', lineAfter: '', suffix: '' }, undefined],
 	['trims trailing blank lines and spaces', { text: 'a = 1   \n\n', policy: 'multi', lineBefore: '', lineAfter: '', suffix: '' }, 'a = 1'],
 ];

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { bracketErrors, cutAtSpecialToken, dropSuffixRepeats } from '../../../src/common/suffixRepeats';
+import { bracketErrors, cutAtSpecialToken, cutAtSuffixCloser, dropSuffixRepeats } from '../../../src/common/suffixRepeats';
 
 /** [what it shows, raw completion, text left of the hole on its line, suffix, expected]. */
 const cases: Array<[string, string, string, string, string]> = [
@@ -20,6 +20,21 @@ describe('suffixRepeats', () => {
 	for (const [name, text, lineBefore, suffix, expected] of cases) {
 		it(name, () => assert.equal(dropSuffixRepeats(text, suffix, lineBefore), expected));
 	}
+
+	it('cuts where the completion closes the bracket the rest of the line starts by closing', () => {
+		assert.equal(cutAtSuffixCloser('port} in ${port}', 'log(`on ${', '}`);'), 'port');
+		assert.equal(cutAtSuffixCloser('i]) + x[j\nnext', 'f(a[', '])'), 'i', 'the innermost open bracket, and the lines after go too');
+		assert.equal(cutAtSuffixCloser('g(x), h(y)) + 1', 'f(', ')'), 'g(x), h(y)', 'brackets the completion opens itself are skipped');
+	});
+
+	it('leaves the completion alone unless its first closer at depth 0 is the one the rest of the line starts with', () => {
+		assert.equal(cutAtSuffixCloser('a) + b', 'f(', ''), 'a) + b', 'nothing follows the cursor');
+		assert.equal(cutAtSuffixCloser('a) + b', 'f(', '; x'), 'a) + b', 'the rest of the line starts with no closer');
+		assert.equal(cutAtSuffixCloser('a) + b', 'f(x) + ', ')'), 'a) + b', 'no bracket is open left of the cursor');
+		assert.equal(cutAtSuffixCloser('a] + b', 'f(x[', ')'), 'a] + b', 'the rest of the line closes a different bracket');
+		assert.equal(cutAtSuffixCloser('a] + b)', 'f(', ')'), 'a] + b)', 'the first closer at depth 0 is another one');
+		assert.equal(cutAtSuffixCloser('a + b', 'f(', ')'), 'a + b', 'the completion closes nothing');
+	});
 
 	it('counts unmatched closers and unclosed openers', () => {
 		assert.equal(bracketErrors('f(a[1], {b: 2})'), 0);
