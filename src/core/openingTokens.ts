@@ -3,8 +3,10 @@
  * text): the first position of a region may be restricted to a set of tokens — those whose text extends the
  * removed one. While that position is masked, its prediction becomes the most likely top-k token of its set
  * (the rule's fallback when none is), with entropy 0 and confidence 1, so every decoder commits it as soon
- * as it considers the position (d3LLM: in the first step, beside whatever else the step accepts). No extra
- * forward is spent.
+ * as it considers the position (d3LLM: in the first step). The rest of a ruled region waits for the next
+ * forward, which sees the opening: the other positions were predicted while the opening was still open to
+ * every token (after `out.` the model half expected `out = []`, and committed ` []` beside the forced `.`).
+ * The opening costs no forward of its own; a parallel decoder may need one more for the region.
  */
 import type { Canvas } from './canvas';
 import type { ModelSpec } from './modelPort';
@@ -33,13 +35,18 @@ export function validateOpenings(openings: readonly (OpeningRule | null)[], regi
 	});
 }
 
-/** Rewrites the prediction of each ruled region's first position while it is masked (after every forward). */
+/**
+ * Rewrites the prediction of each ruled region's first position while it is masked (after every forward), and
+ * withholds the predictions of the rest of that region until the opening is committed.
+ */
 export function constrainOpenings(canvas: Canvas, predictions: Predictions, openings: readonly (OpeningRule | null)[], spec: ModelSpec): void {
 	openings.forEach((rule, i) => {
-		const position = canvas.regions[i].start;
+		const region = canvas.regions[i];
+		const position = region.start;
 		if (rule === null || !canvas.isMask(position) || !predictions.has(position)) {
 			return;
 		}
+		predictions.entropy.fill(Number.NaN, position + 1, region.end);
 		predictions.token[position] = bestAllowed(predictions, position, rule, spec);
 		predictions.entropy[position] = 0;
 		predictions.confidence[position] = 1;

@@ -7,11 +7,11 @@ const EOS = 1;
 const WORD = 7;
 const spec: ModelSpec = { numLayers: 1, numKvHeads: 1, headDim: 2, vocabSize: 16, maxPositions: 64, topK: 3, logitShift: false, causal: false, maskId: MASK, eosId: EOS, padId: 0 };
 
-/** Every row proposes WORD (entropy 2, above the thresholds), with `topk` as its three candidates. */
+/** Every row proposes WORD (entropy 2 by default, above the thresholds), with `topk` as its three candidates. */
 class TopkModel implements IDenoiserModel {
 	readonly spec = spec;
 	forwards = 0;
-	constructor(private readonly _topk: number[]) {}
+	constructor(private readonly _topk: number[], private readonly _entropy = 2) {}
 
 	async forward(request: ForwardRequest): Promise<ForwardResult> {
 		this.forwards++;
@@ -21,7 +21,7 @@ class TopkModel implements IDenoiserModel {
 			topkIds.set(this._topk, row * 3);
 		}
 		const kv = [new Float32Array(n * 2)];
-		return { entropy: new Float32Array(n).fill(2), token: new Int32Array(n).fill(WORD), confidence: new Float32Array(n).fill(0.3), topkIds, topkProbs: new Float32Array(n * 3), presentKeys: kv, presentValues: kv };
+		return { entropy: new Float32Array(n).fill(this._entropy), token: new Int32Array(n).fill(WORD), confidence: new Float32Array(n).fill(0.3), topkIds, topkProbs: new Float32Array(n * 3), presentKeys: kv, presentValues: kv };
 	}
 }
 
@@ -58,6 +58,18 @@ describe('opening tokens (token healing, core half)', () => {
 		assert.equal(forwards, free.forwards);
 		assert.deepEqual(tokens.slice(1), free.regions[0].tokens.slice(1));
 		assert.equal(tokens[0], 9);
+	});
+
+	it('d3llm: the rest of a ruled region waits for the forward after its opening; other regions do not', async () => {
+		const twoHoles = { segments: [[3], [4], [5]], budgets: [3, 3] };
+		const steps: StepEvent[] = [];
+		const model = new TopkModel([WORD, 9, 10], 0.1);
+		const result = await decode(model, twoHoles, { decoder: 'd3llm', blockSize: 3, openings: [null, healing] }, { onStep: (e) => steps.push(e) });
+		const first = steps[0].committed.map((c) => [c.region, c.offset]);
+		assert.deepEqual(first.filter(([region]) => region === 1), [[1, 0]], 'only the opening of the ruled region');
+		assert.deepEqual(first.filter(([region]) => region === 0), [[0, 0], [0, 1], [0, 2]], 'the free region commits in parallel');
+		assert.deepEqual(steps[1].committed.map((c) => [c.region, c.offset]), [[1, 1], [1, 2]]);
+		assert.deepEqual(result.regions[1].tokens, [9, WORD, WORD]);
 	});
 
 	it('applies a rule only to its own region, until that region reaches it', async () => {
