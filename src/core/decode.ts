@@ -18,7 +18,7 @@ import { regionOutputs, type RegionOutput } from './regionOutput';
 import { restrictEosToLeftmost } from './eosPolicy';
 import { capRegionLengths } from './lengthCap';
 import type { Predictions } from './predictions';
-import { constrainOpenings, validateOpenings } from './openingTokens';
+import { commitsAnOpening, constrainOpenings, refreshAfterOpening, validateOpenings } from './openingTokens';
 
 /** Observers and inputs from outside the core. */
 export interface DecodeHooks {
@@ -59,6 +59,8 @@ class DecodeSession {
 	private readonly _runner: ForwardRunner;
 	private readonly _clock: Clock;
 	private _steps = 0;
+	/** A healed opening was committed in the last step: the next windowed forward refreshes (openingTokens.ts). */
+	private _openedLastStep = false;
 
 	constructor(model: IDenoiserModel, input: CanvasInput, options: ResolvedDecodeOptions, private readonly _hooks: DecodeHooks) {
 		const canvas = Canvas.create(input, model.spec.maskId, model.spec.eosId, options.stopTokenIds);
@@ -96,7 +98,8 @@ class DecodeSession {
 		if (this._context.canvas.countMasks() === 0) {
 			return this._event({ step, started, committed: filled, forwardKind: 'none', windowRanges: [], cacheLength: 0, forwardMs: 0 });
 		}
-		const plan = planForward(this._context.canvas.length, this._context.cache, this._decoder.decideCache(step, this._runner.forwards));
+		const decision = refreshAfterOpening(this._decoder.decideCache(step, this._runner.forwards), this._openedLastStep, this._context.spec);
+		const plan = planForward(this._context.canvas.length, this._context.cache, decision);
 		const outcome = await this._runner.run(plan);
 		// before the EOS policy: it hides the EOS proposals the cap reads its guess from
 		const capped = this._capLengths(step, outcome.predictions);
@@ -105,6 +108,7 @@ class DecodeSession {
 		}
 		constrainOpenings(this._context.canvas, outcome.predictions, this._context.options.openings, this._context.spec);
 		const committed = [...filled, ...this._evictChanged(capped), ...this._evictChanged(this._decoder.select(step, outcome.predictions))];
+		this._openedLastStep = commitsAnOpening(committed, this._context.options.openings);
 		return this._event({ step, started, committed, forwardKind: plan.kind, ...outcome });
 	}
 

@@ -7,8 +7,13 @@
  * forward, which sees the opening: the other positions were predicted while the opening was still open to
  * every token (after `out.` the model half expected `out = []`, and committed ` []` beside the forced `.`).
  * The opening costs no forward of its own; a parallel decoder may need one more for the region.
+ * The context's cached K/V came from a forward that saw the opening as a mask (and the prefix without the token
+ * the cursor cut), so on a bidirectional model the windowed forward after an opening is committed becomes a
+ * whole-canvas refresh: one larger forward, no extra one.
  */
+import type { CommittedToken } from '../common/stepEvent';
 import type { Canvas } from './canvas';
+import type { CacheDecision } from './forwardRunner';
 import type { ModelSpec } from './modelPort';
 import type { Predictions } from './predictions';
 
@@ -61,4 +66,14 @@ function bestAllowed(predictions: Predictions, position: number, rule: OpeningRu
 		}
 	}
 	return rule.fallback;
+}
+
+/** Whether `committed` holds the opening of a ruled region. */
+export function commitsAnOpening(committed: readonly CommittedToken[], openings: readonly (OpeningRule | null)[]): boolean {
+	return committed.some((c) => c.offset === 0 && (openings[c.region] ?? null) !== null);
+}
+
+/** The decoder's cache decision, with a windowed forward turned into a refresh right after an opening (see the file comment). */
+export function refreshAfterOpening(decision: CacheDecision, openedLastStep: boolean, spec: ModelSpec): CacheDecision {
+	return openedLastStep && decision.kind === 'window' && !spec.causal ? { ...decision, kind: 'refresh' } : decision;
 }

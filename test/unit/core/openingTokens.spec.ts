@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { decode, type DecoderName, type ForwardRequest, type ForwardResult, type IDenoiserModel, type ModelSpec } from '../../../src/core/index';
+import { decode, type DecodeOptions, type DecoderName, type ForwardRequest, type ForwardResult, type IDenoiserModel, type ModelSpec } from '../../../src/core/index';
 import type { StepEvent } from '../../../src/common/stepEvent';
 
 const MASK = 15;
@@ -9,9 +9,11 @@ const spec: ModelSpec = { numLayers: 1, numKvHeads: 1, headDim: 2, vocabSize: 16
 
 /** Every row proposes WORD (entropy 2 by default, above the thresholds), with `topk` as its three candidates. */
 class TopkModel implements IDenoiserModel {
-	readonly spec = spec;
+	readonly spec: ModelSpec;
 	forwards = 0;
-	constructor(private readonly _topk: number[], private readonly _entropy = 2) {}
+	constructor(private readonly _topk: number[], private readonly _entropy = 2, causal = false) {
+		this.spec = { ...spec, causal };
+	}
 
 	async forward(request: ForwardRequest): Promise<ForwardResult> {
 		this.forwards++;
@@ -70,6 +72,27 @@ describe('opening tokens (token healing, core half)', () => {
 		assert.deepEqual(first.filter(([region]) => region === 0), [[0, 0], [0, 1], [0, 2]], 'the free region commits in parallel');
 		assert.deepEqual(steps[1].committed.map((c) => [c.region, c.offset]), [[1, 1], [1, 2]]);
 		assert.deepEqual(result.regions[1].tokens, [9, WORD, WORD]);
+	});
+
+	it('turns the windowed forward after an opening into a whole-canvas refresh (bidirectional models only)', async () => {
+		const kinds = async (options: DecodeOptions, causal = false): Promise<string[]> => {
+			const steps: StepEvent[] = [];
+			await decode(new TopkModel([WORD, 9, 10], 2, causal), input, { decoder: 'd3llm', blockSize: 4, ...options }, { onStep: (e) => steps.push(e) });
+			return steps.map((e) => e.forwardKind);
+		};
+		assert.deepEqual(await kinds({ openings: [healing] }), ['full', 'refresh', 'window', 'window']);
+		assert.deepEqual(await kinds({}), ['full', 'window', 'window', 'window']);
+		assert.deepEqual(await kinds({ openings: [healing] }, true), ['full', 'window', 'window', 'window'], 'a causal model\'s cache is exact');
+		assert.deepEqual(await kinds({ openings: [healing], useCache: false }), ['full', 'full', 'full', 'full']);
+	});
+
+	it('refreshes after the step that commits a later region\'s opening (ar, two holes)', async () => {
+		const steps: StepEvent[] = [];
+		const twoHoles = { segments: [[3], [4], [5]], budgets: [3, 3] };
+		await decode(new TopkModel([WORD, 9, 10]), twoHoles, { decoder: 'ar', openings: [null, healing] }, { onStep: (e) => steps.push(e) });
+		const opening = steps.findIndex((e) => e.committed.some((c) => c.region === 1 && c.offset === 0));
+		assert.equal(opening, 3);
+		assert.deepEqual(steps.map((e) => e.forwardKind), ['full', 'window', 'window', 'window', 'refresh', 'window']);
 	});
 
 	it('applies a rule only to its own region, until that region reaches it', async () => {
