@@ -1,10 +1,11 @@
 /**
  * Completion text versus the text around the hole (architecture §3, post-processing; shared by the
  * extension and the `d3llm complete` command): cut at a literal special token, end the middle where it
- * closes the bracket that the rest of the cursor's line closes, and drop what the suffix already has — a tail of the completion that the suffix starts with, and lines that repeat the suffix's
- * next line. A small model often writes the rest of the cursor's line again (`range(items):` before the
- * `):` that is already there); a tail is dropped when that removes a bracket error of the cursor's line,
- * when it is 4+ characters, or when it doubles punctuation that is all the rest of the line (`::`, `;;`).
+ * closes the bracket that the rest of the cursor's line closes, and drop what the suffix already has — a
+ * tail of the completion that the suffix starts with, and lines that repeat the suffix's next line. A small
+ * model often writes the rest of the cursor's line again (`range(items):` before the `):` that is already
+ * there); a tail is dropped when that removes a bracket error of the cursor's line, when it is 4+
+ * characters, or when it doubles punctuation that is all the rest of the line (`::`, `;;`).
  */
 
 const specialToken = /<\|[a-z_]+\|>/;

@@ -7,9 +7,9 @@
  * forward, which sees the opening: the other positions were predicted while the opening was still open to
  * every token (after `out.` the model half expected `out = []`, and committed ` []` beside the forced `.`).
  * The opening costs no forward of its own; a parallel decoder may need one more for the region.
- * The context's cached K/V came from a forward that saw the opening as a mask (and the prefix without the token
- * the cursor cut), so on a bidirectional model the windowed forward after an opening is committed becomes a
- * whole-canvas refresh: one larger forward, no extra one.
+ * The context's cached K/V came from a forward that saw the opening as a mask (and the prefix without the
+ * token the cursor cut), so on a bidirectional model the windowed forward after an opening is committed
+ * becomes a whole-canvas refresh: one larger forward, no extra one.
  */
 import type { CommittedToken } from '../common/stepEvent';
 import type { Canvas } from './canvas';
