@@ -5,7 +5,7 @@
  * (the rule's fallback when none is), with entropy 0 and confidence 1, so every decoder commits it as soon
  * as it considers the position (d3LLM: in the first step). The rest of a ruled region waits for the next
  * forward, which sees the opening: the other positions were predicted while the opening was still open to
- * every token (after `out.` the model half expected `out = []`, and committed ` []` beside the forced `.`).
+ * every token (after `out.` d3LLM committed ` []`, a continuation of `out = `, beside the forced `.`).
  * The opening costs no forward of its own; a parallel decoder may need one more for the region.
  * The context's cached K/V came from a forward that saw the opening as a mask (and the prefix without the
  * token the cursor cut), so on a bidirectional model the windowed forward after an opening is committed
