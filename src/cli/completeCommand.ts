@@ -1,6 +1,7 @@
 /**
  * `d3llm complete`: fills one hole between a prefix and a suffix through the real sidecar process, prints
- * the text (or one JSON line with `--json`), and with `--trace` renders the decoding step by step.
+ * the text (or one JSON line with `--json`), with `--alternatives N` up to N other completions, and with
+ * `--trace` renders the decoding step by step.
  */
 import type { CompleteRequest, DecoderName, DecodingParams } from '../protocol/sidecarProtocol';
 import { decoderNames, requestLimits } from '../protocol/sidecarProtocol';
@@ -33,6 +34,7 @@ export interface CompleteOptions {
 	trace?: boolean;
 	json?: boolean;
 	repeat: string;
+	alternatives?: string;
 	verbose?: boolean;
 }
 
@@ -47,7 +49,9 @@ export async function runComplete(options: CompleteOptions): Promise<number> {
 		for (let i = parseIntOption(options.repeat, '--repeat', 1, 1000); i > 0; i--) {
 			runs.push(await sidecar.complete({ ...params, streamSteps: trace !== undefined && i === 1 }, trace && ((p) => trace.onStep(p.event, p.layout))));
 		}
-		printResult(withMedianTimes(runs), shownText(runs[runs.length - 1], params, options.raw === true), options, info.executionProvider);
+		const last = runs[runs.length - 1];
+		const shown = { text: shownText(last.regions[0].text, params, options.raw === true), alternatives: shownAlternatives(last, params, options.raw === true) };
+		printResult(withMedianTimes(runs), shown, options, info.executionProvider);
 		return 0;
 	} finally {
 		sidecar.stop();
@@ -68,6 +72,7 @@ function buildParams(options: CompleteOptions): CompleteRequest.Params {
 		segments: [prefix, suffix],
 		regions: [{ maxTokens: parseIntOption(options.maxTokens, '--max-tokens', 1, requestLimits.maxTokensPerRegion) }],
 		decoding: decodingOverrides(options),
+		...(options.alternatives === undefined ? {} : { alternatives: parseIntOption(options.alternatives, '--alternatives', 0, requestLimits.maxAlternatives) }),
 	};
 }
 
@@ -101,17 +106,24 @@ function decodingOverrides(options: CompleteOptions): Partial<DecodingParams> {
 }
 
 /** The text as the editor would insert it (`--raw`: the model's middle as is); see editorText.ts. */
-function shownText(result: CompleteRequest.Result, params: CompleteRequest.Params, raw: boolean): string {
-	const text = result.regions[0].text;
+function shownText(text: string, params: CompleteRequest.Params, raw: boolean): string {
 	return raw ? text : editorText(text, params.segments[0], params.segments[1]);
 }
 
-function printResult(result: CompleteRequest.Result, text: string, options: CompleteOptions, ep: string): void {
+/** The alternatives as shown, without empty ones and without repeats of the main text or of each other. */
+function shownAlternatives(result: CompleteRequest.Result, params: CompleteRequest.Params, raw: boolean): string[] {
+	const seen = new Set([shownText(result.regions[0].text, params, raw), '']);
+	return (result.alternatives ?? []).map((text) => shownText(text, params, raw)).filter((text) => !seen.has(text) && seen.add(text));
+}
+
+function printResult(result: CompleteRequest.Result, shown: { text: string; alternatives: string[] }, options: CompleteOptions, ep: string): void {
+	const { text, alternatives } = shown;
 	if (options.json) {
 		const region = result.regions[0];
 		const line = {
 			text,
 			rawText: region.text,
+			...(options.alternatives === undefined ? {} : { alternatives }),
 			tokens: result.tokens,
 			forwards: result.forwards,
 			steps: result.steps,
@@ -135,6 +147,7 @@ function printResult(result: CompleteRequest.Result, text: string, options: Comp
 	}
 	process.stdout.write(text);
 	process.stdout.write(process.stdout.isTTY ? '\n' : '');
+	alternatives.forEach((alternative, i) => process.stdout.write(`${process.stdout.isTTY ? '' : '\n'}── alternative ${i + 1} ──\n${alternative}${process.stdout.isTTY ? '\n' : ''}`));
 	const cut = result.truncatedTokens > 0 ? `, context cut by ${result.truncatedTokens} tokens` : '';
 	process.stderr.write(`[${result.decoder}] ${result.tokens} tokens in ${result.forwards} forwards (TPF ${result.tpf.toFixed(2)}), ${result.ms.toFixed(1)} ms on ${ep}${cut}\n`);
 }

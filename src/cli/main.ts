@@ -32,6 +32,7 @@ function buildProgram(): Command {
 		.option('--trace', 'render the hole filling in, step by step (on stderr)')
 		.option('--json', 'print one JSON line with text, rawText, tokens, forwards, tpf, ms, decoder, model, executionProvider')
 		.option('--repeat <n>', 'run the same completion n times on the warm sidecar and report median times', '1')
+		.option('--alternatives <n>', 'also print up to n other completions (0-3), each opening with another of the model\'s most likely first tokens')
 		.option('--verbose', 'show the sidecar log')
 		.action(async (options: CompleteOptions) => {
 			process.exitCode = await runComplete(options);

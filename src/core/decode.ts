@@ -18,7 +18,7 @@ import { regionOutputs, type RegionOutput } from './regionOutput';
 import { restrictEosToLeftmost } from './eosPolicy';
 import { capRegionLengths } from './lengthCap';
 import type { Predictions } from './predictions';
-import { commitsAnOpening, constrainOpenings, refreshAfterOpening, validateOpenings } from './openingTokens';
+import { commitsAnOpening, constrainOpenings, openingCandidates, refreshAfterOpening, validateOpenings } from './openingTokens';
 
 /** Observers and inputs from outside the core. */
 export interface DecodeHooks {
@@ -42,6 +42,8 @@ export interface DecodeResult {
 	/** The final canvas, masks included when cancelled. */
 	readonly canvas: number[];
 	readonly regionStarts: number[];
+	/** Per region: the tokens it could have opened with, most likely first (src/core/openingTokens.ts). */
+	readonly openingCandidates: number[][];
 }
 
 /** Decodes every mask region of `input` with `model`; see `DecodeOptions` for the knobs. */
@@ -61,6 +63,7 @@ class DecodeSession {
 	private _steps = 0;
 	/** A healed opening was committed in the last step: the next windowed forward refreshes (openingTokens.ts). */
 	private _openedLastStep = false;
+	private readonly _openingCandidates: number[][] = [];
 
 	constructor(model: IDenoiserModel, input: CanvasInput, options: ResolvedDecodeOptions, private readonly _hooks: DecodeHooks) {
 		const canvas = Canvas.create(input, model.spec.maskId, model.spec.eosId, options.stopTokenIds);
@@ -106,6 +109,7 @@ class DecodeSession {
 		if (this._context.options.eosAtLeftmostOnly) {
 			restrictEosToLeftmost(this._context.canvas, outcome.predictions);
 		}
+		this._recordOpeningCandidates(outcome.predictions);
 		constrainOpenings(this._context.canvas, outcome.predictions, this._context.options.openings, this._context.spec);
 		const committed = [...filled, ...this._evictChanged(capped), ...this._evictChanged(this._decoder.select(step, outcome.predictions))];
 		this._openedLastStep = commitsAnOpening(committed, this._context.options.openings);
@@ -120,6 +124,16 @@ class DecodeSession {
 		const slack = this._context.options.lengthSlack;
 		const applies = step === 1 && slack >= 0 && !this._context.spec.causal;
 		return applies ? capRegionLengths(this._context.canvas, predictions, slack) : [];
+	}
+
+	/** Each region's opening candidates, from the first forward that predicts its first position while masked. */
+	private _recordOpeningCandidates(predictions: Predictions): void {
+		const { canvas, options, spec } = this._context;
+		canvas.regions.forEach((region, i) => {
+			if (this._openingCandidates[i] === undefined && canvas.isMask(region.start) && predictions.has(region.start)) {
+				this._openingCandidates[i] = openingCandidates(predictions, region.start, options.openings[i] ?? null, spec);
+			}
+		});
 	}
 
 	/** A cached row must hold its position's current token: rows of rewritten positions leave the cache. */
@@ -150,6 +164,7 @@ class DecodeSession {
 			forwardMs: this._runner.forwardMs,
 			canvas: Array.from(canvas.tokens),
 			regionStarts: canvas.regions.map((region) => region.start),
+			openingCandidates: canvas.regions.map((_, i) => this._openingCandidates[i] ?? []),
 		};
 	}
 }

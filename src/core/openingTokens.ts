@@ -77,3 +77,19 @@ export function commitsAnOpening(committed: readonly CommittedToken[], openings:
 export function refreshAfterOpening(decision: CacheDecision, openedLastStep: boolean, spec: ModelSpec): CacheDecision {
 	return openedLastStep && decision.kind === 'window' && !spec.causal ? { ...decision, kind: 'refresh' } : decision;
 }
+
+/**
+ * The tokens a region could open with, most likely first: the top-k of the first forward that predicted its
+ * first position while it was masked, without the mask and EOS ids and, for a ruled region, only the allowed
+ * ones. Another decode that forces one of them is a real alternative completion (`alternatives`, sidecar).
+ */
+export function openingCandidates(predictions: Predictions, position: number, rule: OpeningRule | null, spec: ModelSpec): number[] {
+	const candidates: number[] = [];
+	for (let k = 0; k < spec.topK; k++) {
+		const id = predictions.topkIds[position * spec.topK + k];
+		if (id >= 0 && id !== spec.maskId && id !== spec.eosId && (rule === null || rule.allowed.has(id))) {
+			candidates.push(id);
+		}
+	}
+	return candidates;
+}

@@ -82,6 +82,11 @@ export namespace CompleteRequest {
 		readonly streamSteps?: boolean;
 		/** Wall-time limit for the whole request (ms). */
 		readonly timeoutMs?: number;
+		/**
+		 * One-hole requests: up to this many more completions (0–`maxAlternatives`, default 0), each decoded
+		 * again with the hole opening on another of the model's most likely first tokens (for cycling).
+		 */
+		readonly alternatives?: number;
 	}
 	export interface RegionResult {
 		readonly text: string;
@@ -110,6 +115,12 @@ export namespace CompleteRequest {
 		readonly executionProvider: ExecutionProvider;
 		/** Context tokens dropped at the far ends to fit the model's positions (0 when nothing was cut). */
 		readonly truncatedTokens: number;
+		/**
+		 * With `alternatives`: the other completions of the hole, most likely opening first, none equal to
+		 * `regions[0].text` or to each other (fewer when the model had fewer distinct openings). Their decodes
+		 * count in `ms` and `timing`, not in `tokens`, `steps`, `forwards` or `tpf`, which describe `regions`.
+		 */
+		readonly alternatives?: readonly string[];
 	}
 }
 
@@ -141,6 +152,7 @@ export namespace SidecarStatusNotification {
 export const requestLimits = Object.freeze({
 	maxRegions: 16,
 	maxTokensPerRegion: 512,
+	maxAlternatives: 3,
 	maxTotalTokens: 1024,
 	maxSegmentChars: 200_000,
 	defaultTimeoutMs: 60_000,

@@ -17,6 +17,8 @@ export interface DecodeOutcome {
 	readonly regions: Array<{ tokens: number[]; endedByEos: boolean }>;
 	readonly steps: number;
 	readonly forwards: number;
+	/** Per hole: the tokens it could have opened with, most likely first (src/core/openingTokens.ts). */
+	readonly openingCandidates: number[][];
 }
 
 /** Hooks of one run. */
@@ -58,7 +60,7 @@ export async function runDecoder(model: IDenoiserModel, layout: CanvasLayout, pa
 			? new SidecarError(SidecarErrorCodes.tooLarge, 'the request ran past its time limit and was stopped')
 			: new SidecarError(SidecarErrorCodes.cancelled, 'the request was cancelled');
 	}
-	return { regions: result.regions, steps: result.steps, forwards: result.forwards };
+	return { regions: result.regions, steps: result.steps, forwards: result.forwards, openingCandidates: result.openingCandidates };
 }
 
 /** The core's options for `params`, with the core's input checks reported as invalid requests. */

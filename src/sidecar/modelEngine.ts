@@ -10,8 +10,8 @@ import type { ModelSpec } from '../core/modelPort';
 import type { CompleteRequest, DecodingParams, ExecutionProviderRequest, ModelInfoRequest } from '../protocol/sidecarProtocol';
 import { SidecarErrorCodes, requestLimits } from '../protocol/sidecarProtocol';
 import { healSegments, restoreRegionText, type HealedSegments } from './boundaryHealing';
-import { layoutCanvas } from './contextLayout';
-import { runDecoder } from './decoderRunner';
+import { layoutCanvas, type CanvasLayout } from './contextLayout';
+import { runDecoder, type DecodeOutcome, type RunHooks } from './decoderRunner';
 import { SidecarError, invalidRequest } from './errors';
 import { locateModelFiles, readManifest, type ModelFiles, type ModelManifest } from './modelManifest';
 import { OrtDenoiser } from './ortDenoiser';
@@ -106,6 +106,9 @@ export class ModelEngine {
 		const detokenizeStart = performance.now();
 		const regions = outcome.regions.map((r, i) => this._regionResult(r, healed.moved[i], backedOff.cut[i]));
 		tokenizeMs += performance.now() - detokenizeStart;
+		const alternatives = params.alternatives
+			? await this._alternatives(params.alternatives, { layout, decoding, healed, backedOff, main: outcome, mainText: regions[0].text }, { token, deadline, onStep: (event) => (stepMs += event.elapsedMs) })
+			: undefined;
 		const ms = performance.now() - started;
 		const forwardMs = this._denoiser.forwardMs - forwardMsBefore;
 		const tokens = regions.reduce((a, r) => a + r.tokens, 0);
@@ -122,7 +125,28 @@ export class ModelEngine {
 			model: this.manifest.id,
 			executionProvider: this._opened.provider,
 			truncatedTokens: layout.truncatedTokens,
+			...(alternatives ? { alternatives } : {}),
 		};
+	}
+
+	/**
+	 * Up to `count` more completions of a one-hole request: the hole decoded again with its first token forced to
+	 * each other candidate of the first forward (most likely first), until `count` distinct texts are found.
+	 */
+	private async _alternatives(count: number, run: AlternativesInput, hooks: Pick<RunHooks, 'token' | 'deadline' | 'onStep'>): Promise<string[]> {
+		const texts = [run.mainText];
+		const opened = run.main.regions[0].tokens[0];
+		for (const id of run.main.openingCandidates[0].filter((candidate) => candidate !== opened)) {
+			if (texts.length > count) {
+				break;
+			}
+			const outcome = await runDecoder(this._denoiser, run.layout, run.decoding, { ...hooks, lineBreakIds: this._lineBreakIds, openings: [{ allowed: new Set([id]), fallback: id }] });
+			const { text } = this._regionResult(outcome.regions[0], run.healed.moved[0], run.backedOff.cut[0]);
+			if (!texts.includes(text)) {
+				texts.push(text);
+			}
+		}
+		return texts.slice(1);
 	}
 
 	/** A hole's text as the caller sees it: the spaces healing moved put back, the cut token's typed part left out. */
@@ -169,6 +193,16 @@ export class ModelEngine {
 		}
 		return event;
 	}
+}
+
+/** What `_alternatives` reuses from the main decode of a request. */
+interface AlternativesInput {
+	readonly layout: CanvasLayout;
+	readonly decoding: DecodingParams;
+	readonly healed: HealedSegments;
+	readonly backedOff: BackedOff;
+	readonly main: DecodeOutcome;
+	readonly mainText: string;
 }
 
 function specialIdsOf(m: ModelManifest): Set<number> {

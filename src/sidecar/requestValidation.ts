@@ -16,6 +16,7 @@ export function validateCompleteParams(value: unknown): CompleteRequest.Params {
 	validateSegments(params.segments, regions.length);
 	validateDecoding(params.decoding);
 	validateTimeout(params.timeoutMs);
+	validateAlternatives(params.alternatives, regions.length);
 	return params as unknown as CompleteRequest.Params;
 }
 
@@ -103,6 +104,18 @@ function checkNumber(value: unknown, name: string, rule: { min: number; max: num
 function validateTimeout(value: unknown): void {
 	if (value !== undefined && (typeof value !== 'number' || !(value > 0))) {
 		throw invalidRequest('timeoutMs must be a positive number of milliseconds');
+	}
+}
+
+function validateAlternatives(value: unknown, regionCount: number): void {
+	if (value === undefined || value === 0) {
+		return;
+	}
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > requestLimits.maxAlternatives) {
+		throw invalidRequest(`alternatives must be an integer in [0, ${requestLimits.maxAlternatives}] (got ${JSON.stringify(value)})`);
+	}
+	if (regionCount !== 1) {
+		throw invalidRequest(`alternatives needs a request with one hole (this one has ${regionCount})`);
 	}
 }
 

@@ -58,6 +58,18 @@ describe('d3llm complete (CLI through the real sidecar)', function () {
 		assert.ok(timing.outsideOrtShare >= 0 && timing.outsideOrtShare < 1);
 	});
 
+	it('prints alternatives as the editor would show them, in JSON and after a marker line', () => {
+		const common = ['complete', '--model', fixtureModel, '--prefix', 'def f(x):\n    return', '--max-tokens', '8', '--no-token-healing', '--alternatives', '2'];
+		const json = JSON.parse(d3llm([...common, '--json']).stdout);
+		assert.ok(Array.isArray(json.alternatives) && json.alternatives.length >= 1, JSON.stringify(json));
+		assert.ok(json.alternatives.every((text: string) => text !== '' && text !== json.text));
+		assert.equal(new Set(json.alternatives).size, json.alternatives.length);
+		const plain = d3llm(common);
+		assert.equal(plain.code, 0, plain.stderr);
+		assert.equal(plain.stdout, [json.text, ...json.alternatives.map((text: string, i: number) => `── alternative ${i + 1} ──\n${text}`)].join('\n'));
+		assert.equal('alternatives' in JSON.parse(d3llm(['complete', '--model', fixtureModel, '--prefix', 'x = ', '--max-tokens', '4', '--json']).stdout), false);
+	});
+
 	it('traces the steps in plain text when stderr is not a terminal', () => {
 		const run = d3llm(['complete', '--model', fixtureModel, '--prefix-file', tempFile('p.py', 'import os\n'), '--max-tokens', '8', '--trace']);
 		assert.equal(run.code, 0, run.stderr);
@@ -74,6 +86,7 @@ describe('d3llm complete (CLI through the real sidecar)', function () {
 			[['complete', '--model', fixtureModel, '--prefix', 'x', '--max-tokens', '0'], 2, /--max-tokens must be an integer from 1 to 512/],
 			[['complete', '--model', fixtureModel, '--prefix', 'x', '--decoder', 'beam'], 2, /--decoder must be one of/],
 			[['complete', '--model', fixtureModel, '--prefix', 'x', '--length-slack', '-2'], 2, /--length-slack must be an integer from -1 to 512/],
+			[['complete', '--model', fixtureModel, '--prefix', 'x', '--alternatives', '4'], 2, /--alternatives must be an integer from 0 to 3/],
 			[['complete', '--model', '/no/such/model', '--prefix', 'x'], 1, /model folder not found/],
 			[['complete', '--model', fixtureModel, '--prefix-file', tempFile('bad.py', Buffer.from([0x61, 0x62, 0xff, 0xfe]))], 2, /is not valid UTF-8 \(at or before byte 2\)/],
 			[['complete', '--model', fixtureModel, '--prefix-file', '/no/such/file.py'], 2, /cannot read .*ENOENT/],

@@ -95,6 +95,14 @@ describe('opening tokens (token healing, core half)', () => {
 		assert.deepEqual(steps.map((e) => e.forwardKind), ['full', 'window', 'window', 'window', 'refresh', 'window']);
 	});
 
+	it('reports each region\'s opening candidates from its first forward: text tokens, allowed ones only where ruled', async () => {
+		const twoHoles = { segments: [[3], [4], [5]], budgets: [3, 3] };
+		const free = await decode(new TopkModel([MASK, EOS, 9]), twoHoles, { decoder: 'ar' });
+		assert.deepEqual(free.openingCandidates, [[9], [9]], 'no mask, no EOS');
+		const ruled = await decode(new TopkModel([WORD, 10, 11]), twoHoles, { decoder: 'd3llm', openings: [null, healing] });
+		assert.deepEqual(ruled.openingCandidates, [[WORD, 10, 11], [10]]);
+	});
+
 	it('applies a rule only to its own region, until that region reaches it', async () => {
 		const twoHoles = { segments: [[3], [4], [5]], budgets: [3, 3] };
 		const result = await decode(new TopkModel([WORD, 9, 10]), twoHoles, { decoder: 'ar', openings: [null, healing] });

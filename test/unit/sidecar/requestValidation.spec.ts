@@ -31,6 +31,16 @@ describe('validateCompleteParams', () => {
 		rejects({ ...ok, segments: ['a', 3] }, SidecarErrorCodes.invalidRequest, /segments\[1\] must be a string/);
 	});
 
+	it('takes 0-3 alternatives for a one-hole request only', () => {
+		assert.equal(validateCompleteParams({ ...ok, alternatives: 3 }).alternatives, 3);
+		rejects({ ...ok, alternatives: 4 }, SidecarErrorCodes.invalidRequest, /alternatives must be an integer in \[0, 3\] \(got 4\)/);
+		rejects({ ...ok, alternatives: 1.5 }, SidecarErrorCodes.invalidRequest, /alternatives must be an integer/);
+		rejects({ ...ok, alternatives: '2' }, SidecarErrorCodes.invalidRequest, /alternatives must be an integer/);
+		const twoHoles = { ...ok, segments: ['a', 'b', 'c'], regions: [{ maxTokens: 4 }, { maxTokens: 4 }] };
+		assert.equal(validateCompleteParams({ ...twoHoles, alternatives: 0 }).alternatives, 0);
+		rejects({ ...twoHoles, alternatives: 1 }, SidecarErrorCodes.invalidRequest, /alternatives needs a request with one hole \(this one has 2\)/);
+	});
+
 	it('refuses bad decoding knobs by name', () => {
 		rejects({ ...ok, decoding: { decoder: 'beam' } }, SidecarErrorCodes.invalidRequest, /decoding.decoder/);
 		rejects({ ...ok, decoding: { blockSize: 2.5 } }, SidecarErrorCodes.invalidRequest, /decoding.blockSize/);

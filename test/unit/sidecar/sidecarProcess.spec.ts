@@ -147,6 +147,21 @@ describe('sidecar process (real onnxruntime, fixture model)', function () {
 		assert.equal(result.regions[0].text, middle.slice(1));
 	});
 
+	it('returns alternatives that open with other first tokens, distinct from the completion and each other', async () => {
+		await sidecar.load({ modelDir: fixtureModel, executionProvider: 'cpu' });
+		const tokenizer = TextTokenizer.load(path.join(fixtureModel, 'tokenizer.json'), readManifest(path.join(fixtureModel, 'model.json')));
+		const plain = await sidecar.complete(request({ decoding: { tokenHealing: false } }));
+		const result = await sidecar.complete(request({ decoding: { tokenHealing: false }, alternatives: 2 }));
+		assert.equal(result.regions[0].text, plain.regions[0].text, 'the main completion is the one without alternatives');
+		assert.deepEqual([result.tokens, result.forwards], [plain.tokens, plain.forwards], 'the counters describe the main completion');
+		assert.equal(result.alternatives?.length, 2, 'the random fixture has several likely first tokens');
+		const texts = [result.regions[0].text, ...result.alternatives!];
+		assert.equal(new Set(texts).size, 3);
+		const first = (text: string): number => tokenizer.encode(text)[0];
+		assert.notEqual(first(result.alternatives![0]), first(result.regions[0].text));
+		assert.equal(plain.alternatives, undefined, 'none unless asked');
+	});
+
 	it('runs the autoregressive twin with the ar decoder only', async () => {
 		await sidecar.load({ modelDir: fixtureCausalModel });
 		const result = await sidecar.complete(request({ streamSteps: false }));
