@@ -5,10 +5,12 @@
  */
 import { LRUCache } from 'lru-cache';
 
-/** A cached completion and its cheap alternatives (for VS Code's cycling). */
+/** A cached completion and its alternatives (for VS Code's cycling). */
 export interface CachedCompletion {
 	readonly text: string;
 	readonly alternatives: readonly string[];
+	/** True when the alternatives include the model's own (an explicit request asked for them). */
+	readonly sampled?: true;
 }
 
 /** Sizes of the cache key and of the walk-back. */

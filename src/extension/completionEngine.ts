@@ -1,7 +1,8 @@
 /**
  * The inline-completion pipeline without VS Code (architecture §3): cache (with typed-through reuse and
  * adoption of a request still in flight) → debounce → line policy → `complete` → post-process → parse
- * check → cache → speculative request for the state after acceptance. The provider adapts VS Code to it.
+ * check → cache → speculative request for the state after acceptance. An explicit request also asks the
+ * model for alternatives to cycle through. The provider adapts VS Code to it.
  */
 import { ResponseError, type CancellationToken } from 'vscode-jsonrpc';
 import type { DecodingParams } from '../protocol/sidecarProtocol';
@@ -60,6 +61,8 @@ export interface InlineEngineDeps {
 
 /** Single-line completions need few tokens; a diffusion model fills the whole budget in parallel. */
 export const singleLineTokens = 24;
+/** Other completions an explicit request (Alt+\\, or cycling with Alt+] when one is shown) asks the model for. */
+export const invokedAlternatives = 2;
 /** How long an abandoned request may wait to be adopted by the next keystroke before it is cancelled. */
 const adoptGraceMs = 150;
 const maxAdoptChars = 128;
@@ -87,7 +90,7 @@ export class InlineCompletionEngine {
 		if (cached) {
 			return cached;
 		}
-		const adoptable = this._adoptable(request);
+		const adoptable = request.invoked ? undefined : this._adoptable(request);
 		if (adoptable) {
 			this._deps.log?.(`adopting the request in flight (${request.prefix.length - adoptable.prefix.length} chars typed)`);
 			await adoptable.wait(token);
@@ -113,8 +116,10 @@ export class InlineCompletionEngine {
 		this._inflight.clear();
 	}
 
+	/** The cached completion; an explicit request takes only one that has the model's alternatives. */
 	private _lookup(request: InlineRequest): CachedCompletion | undefined {
-		return this.cache.lookup(request.scope, request.prefix, request.suffix);
+		const cached = this.cache.lookup(request.scope, request.prefix, request.suffix);
+		return cached && (!request.invoked || cached.sampled) ? cached : undefined;
 	}
 
 	private _adoptable(request: InlineRequest): InflightRequest<void> | undefined {
@@ -143,11 +148,12 @@ export class InlineCompletionEngine {
 			regions: [{ maxTokens }],
 			decoding: decodingFor(policy, settings.decoding),
 			timeoutMs: settings.timeoutMs,
+			...(request.invoked && !speculative ? { alternatives: invokedAlternatives } : {}),
 		};
 		try {
 			this.modelCalls++;
 			const result = await this._deps.complete(params, token, { source: 'inline', label: request.label, speculative });
-			this._accept(request, policy, result.regions[0]?.text ?? '', settings);
+			this._accept(request, policy, [result.regions[0]?.text ?? '', ...(result.alternatives ?? [])], settings);
 		} catch (error) {
 			if (!isCancellation(error, token)) {
 				this._deps.log?.(`inline completion failed: ${(error as Error).message ?? error}`);
@@ -155,18 +161,27 @@ export class InlineCompletionEngine {
 		}
 	}
 
-	private _accept(request: InlineRequest, policy: 'single' | 'multi', raw: string, settings: CompletionSettings): void {
-		let text = postProcess({ text: raw, policy, lineBefore: request.lineBefore, lineAfter: request.lineAfter, suffix: request.suffix, dropRepetition: settings.dropRepetition });
-		const counter = settings.syntaxCheck ? this._deps.syntax?.errorCounter(request.languageId) : undefined;
-		if (text !== undefined && counter) {
-			text = keepParsable(text, request.prefix, request.suffix, counter);
-		}
-		if (text === undefined) {
-			this._deps.log?.(`completion rejected by post-processing: ${JSON.stringify(raw.slice(0, 80))}`);
+	/**
+	 * Caches what survives post-processing of the model's texts (the completion, then its alternatives): the first
+	 * as the completion, the others and the first line of a multi-line one as alternatives.
+	 */
+	private _accept(request: InlineRequest, policy: 'single' | 'multi', raws: readonly string[], settings: CompletionSettings): void {
+		const texts = [...new Set(raws.map((raw) => this._finish(request, policy, raw, settings)).filter((t): t is string => t !== undefined))];
+		if (texts.length === 0) {
+			this._deps.log?.(`completion rejected by post-processing: ${JSON.stringify(raws[0].slice(0, 80))}`);
 			return;
 		}
+		const [text, ...others] = texts;
 		const lines = text.split('\n');
-		this.cache.store(request.scope, request.prefix, request.suffix, { text, alternatives: lines.length > 1 ? [lines[0]] : [] });
+		const alternatives = lines.length > 1 && !others.includes(lines[0]) ? [...others, lines[0]] : others;
+		this.cache.store(request.scope, request.prefix, request.suffix, { text, alternatives, ...(request.invoked ? { sampled: true as const } : {}) });
+	}
+
+	/** One model text as the editor shows it (post-processing and parse check), or undefined. */
+	private _finish(request: InlineRequest, policy: 'single' | 'multi', raw: string, settings: CompletionSettings): string | undefined {
+		const text = postProcess({ text: raw, policy, lineBefore: request.lineBefore, lineAfter: request.lineAfter, suffix: request.suffix, dropRepetition: settings.dropRepetition });
+		const counter = settings.syntaxCheck ? this._deps.syntax?.errorCounter(request.languageId) : undefined;
+		return text !== undefined && counter ? keepParsable(text, request.prefix, request.suffix, counter) : text;
 	}
 
 	/** Precomputes the completion for the state after `text` is accepted (llama.vscode's speculative FIM). */

@@ -7,11 +7,11 @@ import { FakeClock, flush } from './fakeClock';
 
 /** A scripted `complete`: records calls; each call resolves when the test says so (or is cancelled). */
 class FakeModel {
-	readonly calls: Array<{ params: CompleteParams; token: CancellationToken; meta: DecodeMeta; resolve: (text: string) => void; cancelled: boolean }> = [];
+	readonly calls: Array<{ params: CompleteParams; token: CancellationToken; meta: DecodeMeta; resolve: (text: string, alternatives?: string[]) => void; cancelled: boolean }> = [];
 
 	readonly complete = (params: CompleteParams, token: CancellationToken, meta: DecodeMeta): Promise<CompleteRequest.Result> =>
 		new Promise((resolve, reject) => {
-			const call = { params, token, meta, cancelled: false, resolve: (text: string) => resolve(result(text)) };
+			const call = { params, token, meta, cancelled: false, resolve: (text: string, alternatives?: string[]) => resolve({ ...result(text), ...(alternatives ? { alternatives } : {}) }) };
 			token.onCancellationRequested(() => {
 				call.cancelled = true;
 				reject(new Error('cancelled'));
@@ -140,7 +140,40 @@ describe('InlineCompletionEngine', () => {
 		await flush();
 		assert.deepEqual(model.calls[0].params.regions, [{ maxTokens: 64 }]);
 		model.calls[0].resolve('y = x\n    return y');
-		assert.deepEqual(await pending, { text: 'y = x\n    return y', alternatives: ['y = x'] });
+		assert.deepEqual(await pending, { text: 'y = x\n    return y', alternatives: ['y = x'], sampled: true });
+	});
+
+	it('asks the model for alternatives on an explicit request and caches them post-processed, without repeats', async () => {
+		const { engine, model } = setup();
+		const pending = engine.provide(request('x = ', '\n', true), new CancellationTokenSource().token);
+		await flush();
+		assert.equal(model.calls[0].params.alternatives, 2);
+		model.calls[0].resolve('compute(1)\ny = 2', ['compute(1)', 'total(2)\nz = 3']);
+		assert.deepEqual(await pending, { text: 'compute(1)', alternatives: ['total(2)'], sampled: true });
+	});
+
+	it('an explicit request asks again where a typed one cached no alternatives, then uses the cache', async () => {
+		const { engine, model, clock } = setup();
+		const typed = engine.provide(request('x = '), new CancellationTokenSource().token);
+		await clock.tick(100);
+		assert.equal(model.calls[0].params.alternatives, undefined, 'typing never asks for alternatives');
+		model.calls[0].resolve('a');
+		assert.deepEqual(await typed, { text: 'a', alternatives: [] });
+		const invoked = engine.provide(request('x = ', '\n', true), new CancellationTokenSource().token);
+		await flush();
+		assert.equal(model.calls.length, 2);
+		model.calls[1].resolve('a', ['b']);
+		assert.deepEqual(await invoked, { text: 'a', alternatives: ['b'], sampled: true });
+		assert.deepEqual(await engine.provide(request('x = ', '\n', true), new CancellationTokenSource().token), { text: 'a', alternatives: ['b'], sampled: true });
+		assert.equal(model.calls.length, 2);
+	});
+
+	it('shows the first alternative that survives post-processing when the completion does not', async () => {
+		const { engine, model } = setup();
+		const pending = engine.provide(request('xs.map((n) => ', ');\n', true), new CancellationTokenSource().token);
+		await flush();
+		model.calls[0].resolve('n, n, n, n, n, n, n, n,', ['n * 2']);
+		assert.deepEqual(await pending, { text: 'n * 2', alternatives: [], sampled: true });
 	});
 
 	it('asks the sidecar to stop at the first line break for single-line completions only', async () => {
