@@ -140,13 +140,28 @@ export class ModelEngine {
 			if (texts.length > count) {
 				break;
 			}
-			const outcome = await runDecoder(this._denoiser, run.layout, run.decoding, { ...hooks, lineBreakIds: this._lineBreakIds, openings: [{ allowed: new Set([id]), fallback: id }] });
+			const outcome = await this._alternativeDecode(run, id, hooks);
+			if (!outcome) {
+				break;
+			}
 			const { text } = this._regionResult(outcome.regions[0], run.healed.moved[0], run.backedOff.cut[0]);
 			if (!texts.includes(text)) {
 				texts.push(text);
 			}
 		}
 		return texts.slice(1);
+	}
+
+	/** One alternative's decode; undefined when the request's time ran out (the completion and earlier alternatives stand). */
+	private async _alternativeDecode(run: AlternativesInput, opening: number, hooks: Pick<RunHooks, 'token' | 'deadline' | 'onStep'>): Promise<DecodeOutcome | undefined> {
+		try {
+			return await runDecoder(this._denoiser, run.layout, run.decoding, { ...hooks, lineBreakIds: this._lineBreakIds, openings: [{ allowed: new Set([opening]), fallback: opening }] });
+		} catch (e) {
+			if (e instanceof SidecarError && e.code === SidecarErrorCodes.tooLarge && !hooks.token.isCancellationRequested) {
+				return undefined;
+			}
+			throw e;
+		}
 	}
 
 	/** A hole's text as the caller sees it: the spaces healing moved put back, the cut token's typed part left out. */
