@@ -61,7 +61,7 @@ export interface InlineEngineDeps {
 
 /** Single-line completions need few tokens; a diffusion model fills the whole budget in parallel. */
 export const singleLineTokens = 24;
-/** Other completions an explicit request (Alt+\\, or cycling with Alt+] when one is shown) asks the model for. */
+/** Other completions an explicit request (Alt+\, or cycling with Alt+] when one is shown) asks the model for. */
 export const invokedAlternatives = 2;
 /** How long an abandoned request may wait to be adopted by the next keystroke before it is cancelled. */
 const adoptGraceMs = 150;

@@ -2,7 +2,7 @@
  * The InlineCompletionItemProvider: gathers the facts VS Code knows (gate input, windows, the suggest
  * widget's selection) and hands the text to the InlineCompletionEngine. VS Code's own commands do
  * accept, partial accept and cycling (Alt+] / Alt+[ cycle through the completion, its first line, and on an
- * explicit request — Alt+\\, or cycling, which asks again explicitly — the model's alternatives).
+ * explicit request — Alt+\, or cycling, which asks again explicitly — the model's alternatives).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
