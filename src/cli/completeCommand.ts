@@ -50,7 +50,8 @@ export async function runComplete(options: CompleteOptions): Promise<number> {
 			runs.push(await sidecar.complete({ ...params, streamSteps: trace !== undefined && i === 1 }, trace && ((p) => trace.onStep(p.event, p.layout))));
 		}
 		const last = runs[runs.length - 1];
-		const shown = { text: shownText(last.regions[0].text, params, options.raw === true), alternatives: shownAlternatives(last, params, options.raw === true) };
+		const text = shownText(last.regions[0].text, params, options.raw === true);
+		const shown = { text, alternatives: shownAlternatives(last.alternatives ?? [], text, params, options.raw === true) };
 		printResult(withMedianTimes(runs), shown, options, info.executionProvider);
 		return 0;
 	} finally {
@@ -110,10 +111,10 @@ function shownText(text: string, params: CompleteRequest.Params, raw: boolean): 
 	return raw ? text : editorText(text, params.segments[0], params.segments[1]);
 }
 
-/** The alternatives as shown, without empty ones and without repeats of the main text or of each other. */
-function shownAlternatives(result: CompleteRequest.Result, params: CompleteRequest.Params, raw: boolean): string[] {
-	const seen = new Set([shownText(result.regions[0].text, params, raw), '']);
-	return (result.alternatives ?? []).map((text) => shownText(text, params, raw)).filter((text) => !seen.has(text) && seen.add(text));
+/** The alternatives as shown, without empty ones and without repeats of the shown completion or of each other. */
+function shownAlternatives(alternatives: readonly string[], shownCompletion: string, params: CompleteRequest.Params, raw: boolean): string[] {
+	const seen = new Set([shownCompletion, '']);
+	return alternatives.map((text) => shownText(text, params, raw)).filter((text) => !seen.has(text) && seen.add(text));
 }
 
 function printResult(result: CompleteRequest.Result, shown: { text: string; alternatives: string[] }, options: CompleteOptions, ep: string): void {

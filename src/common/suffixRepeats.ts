@@ -72,7 +72,7 @@ function overlapIsRepeat(text: string, k: number, suffix: string, lineBefore: st
  */
 export function cutAtSuffixCloser(text: string, lineBefore: string, lineAfter: string): string {
 	const closer = lineAfter.trimStart()[0] ?? '';
-	const open = unclosedOpeners(lineBefore);
+	const open = scanBrackets(lineBefore).open;
 	if (!closers.includes(closer) || open[open.length - 1] !== openers[closers.indexOf(closer)]) {
 		return text;
 	}
@@ -88,18 +88,6 @@ export function cutAtSuffixCloser(text: string, lineBefore: string, lineAfter: s
 	return text;
 }
 
-/** The openers of `line` still open at its end, innermost last (strings are not told apart). */
-function unclosedOpeners(line: string): string[] {
-	const stack: string[] = [];
-	for (const c of line) {
-		if (openers.includes(c)) {
-			stack.push(c);
-		} else if (closers.includes(c) && openers.indexOf(stack[stack.length - 1]) === closers.indexOf(c)) {
-			stack.pop();
-		}
-	}
-	return stack;
-}
 
 /** The text before the first line break (all of `text` when it has none): e.g. the cursor's line right of a hole. */
 export function firstLine(text: string): string {
@@ -117,18 +105,27 @@ export function lastLine(text: string): string {
  * string literals are not told apart; both sides of a comparison share that blind spot.
  */
 export function bracketErrors(line: string): number {
-	const stack: string[] = [];
-	let errors = 0;
+	const { open, unmatched } = scanBrackets(line);
+	return unmatched + open.length;
+}
+
+/**
+ * One pass over the brackets of `line`: the openers still open at its end (innermost last) and the number of
+ * closers that matched no opener. String literals are not told apart.
+ */
+function scanBrackets(line: string): { open: string[]; unmatched: number } {
+	const open: string[] = [];
+	let unmatched = 0;
 	for (const c of line) {
 		if (openers.includes(c)) {
-			stack.push(c);
+			open.push(c);
 		} else if (closers.includes(c)) {
-			if (stack.length > 0 && openers.indexOf(stack[stack.length - 1]) === closers.indexOf(c)) {
-				stack.pop();
+			if (open.length > 0 && openers.indexOf(open[open.length - 1]) === closers.indexOf(c)) {
+				open.pop();
 			} else {
-				errors++;
+				unmatched++;
 			}
 		}
 	}
-	return errors + stack.length;
+	return { open, unmatched };
 }

@@ -1,6 +1,6 @@
-# Sourced by run_all.sh and compare_candidate.sh (bash, from the repository root): the shipped model.onnx files
-# go to .models-aside/ (ignored by git) before gpu-prepare packs the corpus, so that the tree and the pack fit the
-# 64 MiB that travels to the device, and come back before anything reads or exports over models/.
+# Sourced by run_all.sh, compare_candidate.sh and continue_here.sh (bash, from the repository root): the shipped
+# model.onnx files go to .models-aside/ (ignored by git) before gpu-prepare packs the corpus, so that the tree and
+# the pack fit the 64 MiB that travels to the device, and come back before anything reads or exports over models/.
 SHIPPED_MODELS="d3llm-tiny-code d3llm-tiny-code-ar"
 
 set_shipped_models_aside() {
